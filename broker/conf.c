@@ -1,0 +1,608 @@
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker/conf.h"
+#include "common/strutil.h"
+#include "common/xmalloc.h"
+#include "provider/ydoc.h"
+
+/*
+ * The embedded default: no guest networks and no roles; nothing listens
+ * beyond loopback.  Later roles add their loopback listeners here.
+ */
+const char config_default_yaml[] =
+    "# vnf-brokerd embedded default configuration\n"
+    "user: vnf-broker\n"
+    "state_dir: " LOCALSTATEDIR "/lib/vnf-broker\n"
+    "run_dir: " RUNSTATEDIR "/vnf-broker\n"
+    "log:\n"
+    "  level: info\n"
+    "  target: stderr\n"
+    "restart_backoff_max: 60\n"
+    "networks: []\n";
+
+static const char *const role_names[ROLE_MAX] = {
+	[ROLE_SSH] = "ssh",
+	[ROLE_PROXY] = "proxy",
+	[ROLE_ENGINE] = "engine",
+};
+
+const char *
+config_role_name(enum role_id id)
+{
+	return role_names[id];
+}
+
+/* Parsing context: where diagnostics go. */
+struct cfg_ctx {
+	struct diags		*d;
+	struct broker_config	*conf;
+};
+
+static void
+cfg_error(struct cfg_ctx *c, const struct ynode *n, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+cfg_error(struct cfg_ctx *c, const struct ynode *n, const char *path,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	diag_add(c->d, DIAG_ERROR, n ? n->line : 0, n ? n->column : 0, path,
+	    "%s", msg ? msg : "(out of memory)");
+	free(msg);
+}
+
+/* Report keys of map not in allowed[] (NULL-terminated); suggest a fix. */
+static void
+cfg_check_keys(struct cfg_ctx *c, const struct ynode *map, const char *path,
+    const char *const *allowed)
+{
+	const struct ynode *k;
+	const char *hint;
+	size_t i, j;
+
+	for (i = 0; i < map->n; i++) {
+		k = map->pairs[i].key;
+		for (j = 0; allowed[j] != NULL; j++)
+			if (strcmp(k->str, allowed[j]) == 0)
+				break;
+		if (allowed[j] != NULL)
+			continue;
+		hint = str_suggest(k->str, allowed);
+		if (hint != NULL)
+			cfg_error(c, k, path, "unknown key \"%s\"; did you mean "
+			    "\"%s\"?", k->str, hint);
+		else
+			cfg_error(c, k, path, "unknown key \"%s\"", k->str);
+	}
+}
+
+static int
+cfg_want(struct cfg_ctx *c, const struct ynode *n, const char *path,
+    enum ynode_type type)
+{
+	if (n->type == type)
+		return 0;
+	cfg_error(c, n, path, "expected a %s, found a %s", ynode_type_name(type),
+	    ynode_type_name(n->type));
+	return -1;
+}
+
+/* A non-empty string scalar; returns it (borrowed) or NULL. */
+static const char *
+cfg_string(struct cfg_ctx *c, const struct ynode *n, const char *path)
+{
+	if (cfg_want(c, n, path, YNODE_SCALAR) == -1)
+		return NULL;
+	if (n->len == 0 || ynode_is_null(n)) {
+		cfg_error(c, n, path, "expected a value, found nothing");
+		return NULL;
+	}
+	return n->str;
+}
+
+static char *
+cfg_abspath(struct cfg_ctx *c, const struct ynode *n, const char *path)
+{
+	const char *s = cfg_string(c, n, path);
+
+	if (s == NULL)
+		return NULL;
+	if (s[0] != '/') {
+		cfg_error(c, n, path, "expected an absolute path, found \"%s\"",
+		    s);
+		return NULL;
+	}
+	return xstrdup(s);
+}
+
+static void
+cfg_replace(char **dst, char *val)
+{
+	if (val == NULL)
+		return;
+	free(*dst);
+	*dst = val;
+}
+
+static void
+cfg_log(struct cfg_ctx *c, const struct ynode *map)
+{
+	static const char *const keys[] = { "level", "target", NULL };
+	const struct ynode *v;
+	const char *s;
+
+	if (cfg_want(c, map, "log", YNODE_MAP) == -1)
+		return;
+	cfg_check_keys(c, map, "log", keys);
+	if ((v = ynode_get(map, "level")) != NULL &&
+	    (s = cfg_string(c, v, "log.level")) != NULL &&
+	    log_level_parse(s, &c->conf->log_level) == -1)
+		cfg_error(c, v, "log.level", "expected one of error, warn, "
+		    "info, debug; found \"%s\"", s);
+	if ((v = ynode_get(map, "target")) != NULL &&
+	    (s = cfg_string(c, v, "log.target")) != NULL) {
+		if (strcmp(s, "stderr") == 0)
+			c->conf->log_syslog = 0;
+		else if (strcmp(s, "syslog") == 0)
+			c->conf->log_syslog = 1;
+		else
+			cfg_error(c, v, "log.target", "expected stderr or "
+			    "syslog; found \"%s\"", s);
+	}
+}
+
+static void
+cfg_role(struct cfg_ctx *c, const struct ynode *map, enum role_id id)
+{
+	static const char *const keys[] = { "enabled", "program", "args", NULL };
+	struct role_conf *rc = &c->conf->roles[id];
+	const struct ynode *v;
+	char path[64];
+	size_t i;
+
+	snprintf(path, sizeof(path), "roles.%s", role_names[id]);
+	if (cfg_want(c, map, path, YNODE_MAP) == -1)
+		return;
+	cfg_check_keys(c, map, path, keys);
+	rc->enabled = 1;
+	if ((v = ynode_get(map, "enabled")) != NULL &&
+	    ynode_bool(v, &rc->enabled) == -1)
+		cfg_error(c, v, path, "enabled: expected true or false, found "
+		    "\"%s\"", v->str ? v->str : ynode_type_name(v->type));
+	if ((v = ynode_get(map, "program")) != NULL)
+		cfg_replace(&rc->program, cfg_abspath(c, v, path));
+	if ((v = ynode_get(map, "args")) != NULL &&
+	    cfg_want(c, v, path, YNODE_SEQ) == 0) {
+		rc->args = xcalloc(v->n + 1, sizeof(*rc->args));
+		for (i = 0; i < v->n; i++) {
+			if (cfg_want(c, v->items[i], path, YNODE_SCALAR) == 0)
+				rc->args[rc->nargs++] = xstrdup(v->items[i]->str);
+		}
+	}
+	/*
+	 * The ssh, proxy and engine programs arrive with their own issues;
+	 * until a role has a built-in program, enabling it needs one named.
+	 */
+	if (rc->enabled && rc->program == NULL)
+		cfg_error(c, map, path, "program: required (no built-in %s "
+		    "role program is installed in this version)",
+		    role_names[id]);
+}
+
+static void
+cfg_roles(struct cfg_ctx *c, const struct ynode *map)
+{
+	const struct ynode *k;
+	const char *hint;
+	size_t i;
+	int id;
+
+	if (cfg_want(c, map, "roles", YNODE_MAP) == -1)
+		return;
+	for (i = 0; i < map->n; i++) {
+		k = map->pairs[i].key;
+		for (id = 0; id < ROLE_MAX; id++)
+			if (strcmp(k->str, role_names[id]) == 0)
+				break;
+		if (id == ROLE_MAX) {
+			hint = str_suggest(k->str, role_names);
+			cfg_error(c, k, "roles", "unknown role \"%s\"%s%s%s; "
+			    "roles are ssh, proxy and engine", k->str,
+			    hint ? " (did you mean \"" : "", hint ? hint : "",
+			    hint ? "\"?)" : "");
+			continue;
+		}
+		cfg_role(c, map->pairs[i].value, (enum role_id)id);
+	}
+}
+
+/* Parse an address field into a; reports and returns -1 on error. */
+static int
+cfg_addr(struct cfg_ctx *c, const struct ynode *n, const char *path,
+    int want_prefix, struct netns_addr *a)
+{
+	const char *s = cfg_string(c, n, path);
+
+	if (s == NULL)
+		return -1;
+	if (netns_addr_parse(s, want_prefix, a) == -1) {
+		cfg_error(c, n, path, "expected %s, found \"%s\"", want_prefix ?
+		    "an address with its prefix length (198.18.1.2/24 or "
+		    "fd00::2/64)" : "an IPv4 or IPv6 address without a prefix",
+		    s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is a inside the prefix of p (same family)? */
+static int
+cfg_addr_inside(const struct netns_addr *a, const struct netns_addr *p)
+{
+	int bits = p->prefixlen, i;
+
+	if (a->family != p->family)
+		return 0;
+	for (i = 0; bits > 0; i++, bits -= 8) {
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+		if ((a->addr[i] & mask) != (p->addr[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+cfg_addr_on_link(const struct netns_spec *sp, const struct netns_addr *a)
+{
+	uint32_t i;
+
+	for (i = 0; i < sp->naddrs; i++)
+		if (cfg_addr_inside(a, &sp->addrs[i]))
+			return 1;
+	return 0;
+}
+
+static void
+cfg_next_hop(struct cfg_ctx *c, const struct ynode *n, const char *path,
+    const struct netns_spec *sp, struct netns_addr *a, int family)
+{
+	char buf[64];
+
+	if (cfg_addr(c, n, path, 0, a) == -1)
+		return;
+	if (family != 0 && a->family != family) {
+		cfg_error(c, n, path, "expected an %s address, found %s",
+		    family == AF_INET ? "IPv4" : "IPv6",
+		    netns_addr_fmt(a, 0, buf, sizeof(buf)));
+		return;
+	}
+	if (!cfg_addr_on_link(sp, a))
+		cfg_error(c, n, path, "%s is outside every address of the "
+		    "network; a next hop must be on the link",
+		    netns_addr_fmt(a, 0, buf, sizeof(buf)));
+}
+
+static void
+cfg_network(struct cfg_ctx *c, const struct ynode *map, size_t idx,
+    struct netns_spec *sp)
+{
+	static const char *const keys[] = { "name", "mac", "veth", "ifname",
+	    "mtu", "addresses", "gateway", "gateway6", "routes", NULL };
+	static const char *const vkeys[] = { "peer", "peer_netns", NULL };
+	static const char *const rkeys[] = { "to", "via", NULL };
+	const struct ynode *v, *mac, *veth, *r;
+	char path[96], sub[128];
+	const char *s, *name = "?";
+	long long mtu;
+	size_t i, j;
+
+	snprintf(path, sizeof(path), "networks[%zu]", idx);
+	if (cfg_want(c, map, path, YNODE_MAP) == -1)
+		return;
+	cfg_check_keys(c, map, path, keys);
+
+	if ((v = ynode_get(map, "name")) == NULL)
+		cfg_error(c, map, path, "name: required");
+	else if ((s = cfg_string(c, v, path)) != NULL) {
+		if (!netns_name_valid(s))
+			cfg_error(c, v, path, "name: \"%s\" is not a valid "
+			    "network name (1 to %d of A-Z a-z 0-9 _ . -)", s,
+			    NETNS_NAME_MAX);
+		else {
+			str_copy(sp->name, s, sizeof(sp->name));
+			name = s;
+			snprintf(path, sizeof(path), "networks[%zu] (%s)", idx,
+			    name);
+		}
+	}
+
+	mac = ynode_get(map, "mac");
+	veth = ynode_get(map, "veth");
+	if (mac != NULL && veth != NULL)
+		cfg_error(c, veth, path, "give either mac (a NIC) or veth (a "
+		    "lab link), not both");
+	else if (mac == NULL && veth == NULL)
+		cfg_error(c, map, path, "mac: required (the MAC address of the "
+		    "NIC on this guest network), or veth for a lab link");
+	if (mac != NULL && veth == NULL && (s = cfg_string(c, mac, path))) {
+		sp->kind = NETNS_LINK_MAC;
+		if (netns_mac_parse(s, sp->mac) == -1)
+			cfg_error(c, mac, path, "mac: expected six hex octets "
+			    "such as 02:00:5e:00:53:01, found \"%s\"", s);
+	}
+	if (veth != NULL && mac == NULL && cfg_want(c, veth, path,
+	    YNODE_MAP) == 0) {
+		sp->kind = NETNS_LINK_VETH;
+		snprintf(sub, sizeof(sub), "%s.veth", path);
+		cfg_check_keys(c, veth, sub, vkeys);
+		if ((v = ynode_get(veth, "peer")) == NULL)
+			cfg_error(c, veth, sub, "peer: required (the name of "
+			    "the other end of the pair)");
+		else if ((s = cfg_string(c, v, sub)) != NULL &&
+		    str_copy(sp->veth_peer, s, sizeof(sp->veth_peer)) >=
+		    sizeof(sp->veth_peer))
+			cfg_error(c, v, sub, "peer: \"%s\" is longer than %zu "
+			    "characters", s, sizeof(sp->veth_peer) - 1);
+		if ((v = ynode_get(veth, "peer_netns")) != NULL &&
+		    (s = cfg_string(c, v, sub)) != NULL) {
+			if (!netns_name_valid(s))
+				cfg_error(c, v, sub, "peer_netns: \"%s\" is not "
+				    "a valid namespace name", s);
+			else
+				str_copy(sp->veth_peer_netns, s,
+				    sizeof(sp->veth_peer_netns));
+		}
+	}
+	if ((v = ynode_get(map, "ifname")) != NULL &&
+	    (s = cfg_string(c, v, path)) != NULL &&
+	    str_copy(sp->ifname, s, sizeof(sp->ifname)) >= sizeof(sp->ifname))
+		cfg_error(c, v, path, "ifname: \"%s\" is longer than %zu "
+		    "characters", s, sizeof(sp->ifname) - 1);
+	if ((v = ynode_get(map, "mtu")) != NULL) {
+		if (ynode_int(v, 68, 65535, &mtu) == -1)
+			cfg_error(c, v, path, "mtu: expected a number from 68 "
+			    "to 65535, found \"%s\"", v->str ? v->str :
+			    ynode_type_name(v->type));
+		else
+			sp->mtu = (uint32_t)mtu;
+	}
+
+	if ((v = ynode_get(map, "addresses")) == NULL)
+		cfg_error(c, map, path, "addresses: required (at least one "
+		    "address with its prefix, such as 198.18.1.2/24)");
+	else if (cfg_want(c, v, path, YNODE_SEQ) == 0) {
+		if (v->n == 0)
+			cfg_error(c, v, path, "addresses: at least one address "
+			    "is required");
+		if (v->n > NETNS_ADDR_MAX)
+			cfg_error(c, v, path, "addresses: at most %d, found %zu",
+			    NETNS_ADDR_MAX, v->n);
+		for (i = 0; i < v->n && i < NETNS_ADDR_MAX; i++) {
+			struct netns_addr a;
+
+			snprintf(sub, sizeof(sub), "%s.addresses[%zu]", path, i);
+			if (cfg_addr(c, v->items[i], sub, 1, &a) == -1)
+				continue;
+			for (j = 0; j < sp->naddrs; j++)
+				if (memcmp(&sp->addrs[j], &a, sizeof(a)) == 0)
+					break;
+			if (j < sp->naddrs) {
+				cfg_error(c, v->items[i], sub, "duplicate "
+				    "address");
+				continue;
+			}
+			sp->addrs[sp->naddrs++] = a;
+		}
+	}
+	if ((v = ynode_get(map, "gateway")) != NULL) {
+		snprintf(sub, sizeof(sub), "%s.gateway", path);
+		cfg_next_hop(c, v, sub, sp, &sp->gateway4, AF_INET);
+	}
+	if ((v = ynode_get(map, "gateway6")) != NULL) {
+		snprintf(sub, sizeof(sub), "%s.gateway6", path);
+		cfg_next_hop(c, v, sub, sp, &sp->gateway6, AF_INET6);
+	}
+	if ((v = ynode_get(map, "routes")) != NULL &&
+	    cfg_want(c, v, path, YNODE_SEQ) == 0) {
+		if (v->n > NETNS_ROUTE_MAX)
+			cfg_error(c, v, path, "routes: at most %d, found %zu",
+			    NETNS_ROUTE_MAX, v->n);
+		for (i = 0; i < v->n && i < NETNS_ROUTE_MAX; i++) {
+			struct netns_route rt;
+			const struct ynode *to, *via;
+
+			memset(&rt, 0, sizeof(rt));
+			r = v->items[i];
+			snprintf(sub, sizeof(sub), "%s.routes[%zu]", path, i);
+			if (cfg_want(c, r, sub, YNODE_MAP) == -1)
+				continue;
+			cfg_check_keys(c, r, sub, rkeys);
+			to = ynode_get(r, "to");
+			via = ynode_get(r, "via");
+			if (to == NULL || via == NULL) {
+				cfg_error(c, r, sub, "both to (a prefix) and via "
+				    "(a next hop) are required");
+				continue;
+			}
+			if (cfg_addr(c, to, sub, 1, &rt.dst) == -1)
+				continue;
+			cfg_next_hop(c, via, sub, sp, &rt.via, rt.dst.family);
+			sp->routes[sp->nroutes++] = rt;
+		}
+	}
+}
+
+static void
+cfg_networks(struct cfg_ctx *c, const struct ynode *seq)
+{
+	struct broker_config *conf = c->conf;
+	const struct ynode *name, *first;
+	char *cause = NULL;
+	size_t i, j, errs;
+
+	if (cfg_want(c, seq, "networks", YNODE_SEQ) == -1)
+		return;
+	if (seq->n == 0)
+		return;
+	conf->networks = xcalloc(seq->n, sizeof(*conf->networks));
+	for (i = 0; i < seq->n; i++) {
+		struct netns_spec *sp = &conf->networks[conf->nnetworks];
+
+		/* Names are compared even when a network has other errors. */
+		name = ynode_get(seq->items[i], "name");
+		for (j = 0; name != NULL && name->type == YNODE_SCALAR &&
+		    j < i; j++) {
+			first = ynode_get(seq->items[j], "name");
+			if (first == NULL || first->type != YNODE_SCALAR ||
+			    strcmp(first->str, name->str) != 0)
+				continue;
+			cfg_error(c, name, "networks", "duplicate network name "
+			    "\"%s\" (first at line %d)", name->str,
+			    first->line);
+			break;
+		}
+		errs = c->d->nerrors;
+		memset(sp, 0, sizeof(*sp));
+		cfg_network(c, seq->items[i], i, sp);
+		if (c->d->nerrors != errs)
+			continue;
+		/* The parent checks the same way before every attach. */
+		if (netns_spec_check(sp, &cause) != 0) {
+			cfg_error(c, seq->items[i], "networks", "%s", cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		conf->nnetworks++;
+	}
+}
+
+static struct broker_config *
+config_new(void)
+{
+	struct broker_config *conf = xcalloc(1, sizeof(*conf));
+
+	conf->user = xstrdup("vnf-broker");
+	conf->state_dir = xstrdup(LOCALSTATEDIR "/lib/vnf-broker");
+	conf->run_dir = xstrdup(RUNSTATEDIR "/vnf-broker");
+	conf->log_level = LOG_LEVEL_INFO;
+	conf->restart_backoff_max = 60;
+	return conf;
+}
+
+struct broker_config *
+config_parse(const char *buf, size_t len, const char *file, struct diags *d)
+{
+	static const char *const keys[] = { "user", "state_dir", "run_dir",
+	    "log", "roles", "restart_backoff_max", "networks", NULL };
+	struct cfg_ctx c;
+	struct ynode *root, *v;
+	const char *s;
+	size_t errs = d->nerrors;
+	int empty;
+
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	root = ydoc_parse(buf, len, NULL, d, &empty);
+	if (root == NULL && !empty)
+		return NULL;
+	c.conf = config_new();
+	c.conf->path = xstrdup(file);
+	if (root == NULL)
+		return c.conf;	/* an empty file means every default */
+	if (cfg_want(&c, root, "", YNODE_MAP) == -1)
+		goto out;
+	cfg_check_keys(&c, root, "", keys);
+	if ((v = ynode_get(root, "user")) != NULL &&
+	    (s = cfg_string(&c, v, "user")) != NULL)
+		cfg_replace(&c.conf->user, xstrdup(s));
+	if ((v = ynode_get(root, "state_dir")) != NULL)
+		cfg_replace(&c.conf->state_dir, cfg_abspath(&c, v, "state_dir"));
+	if ((v = ynode_get(root, "run_dir")) != NULL)
+		cfg_replace(&c.conf->run_dir, cfg_abspath(&c, v, "run_dir"));
+	if ((v = ynode_get(root, "log")) != NULL)
+		cfg_log(&c, v);
+	if ((v = ynode_get(root, "roles")) != NULL)
+		cfg_roles(&c, v);
+	if ((v = ynode_get(root, "restart_backoff_max")) != NULL) {
+		long long secs;
+
+		if (ynode_int(v, 1, 3600, &secs) == -1)
+			cfg_error(&c, v, "restart_backoff_max", "expected seconds "
+			    "from 1 to 3600, found \"%s\"", v->str ? v->str :
+			    ynode_type_name(v->type));
+		else
+			c.conf->restart_backoff_max = (unsigned)secs;
+	}
+	if ((v = ynode_get(root, "networks")) != NULL)
+		cfg_networks(&c, v);
+out:
+	ynode_free(root);
+	if (d->nerrors != errs) {
+		config_free(c.conf);
+		return NULL;
+	}
+	return c.conf;
+}
+
+struct broker_config *
+config_load(const char *path, struct diags *d)
+{
+	struct broker_config *conf;
+	char *buf;
+	size_t len;
+
+	if (path == NULL && access(CONFIG_DEFAULT_PATH, F_OK) == -1 &&
+	    errno == ENOENT) {
+		diags_init(d, "(embedded default)");
+		return config_parse(config_default_yaml,
+		    strlen(config_default_yaml), d->file, d);
+	}
+	if (path == NULL)
+		path = CONFIG_DEFAULT_PATH;
+	diags_init(d, path);
+	if (ydoc_read_file(path, ydoc_default_limits.max_bytes, &buf, &len,
+	    d) == -1)
+		return NULL;
+	conf = config_parse(buf, len, path, d);
+	free(buf);
+	return conf;
+}
+
+void
+config_free(struct broker_config *conf)
+{
+	size_t i, j;
+
+	if (conf == NULL)
+		return;
+	free(conf->path);
+	free(conf->user);
+	free(conf->state_dir);
+	free(conf->run_dir);
+	for (i = 0; i < ROLE_MAX; i++) {
+		free(conf->roles[i].program);
+		for (j = 0; j < conf->roles[i].nargs; j++)
+			free(conf->roles[i].args[j]);
+		free(conf->roles[i].args);
+	}
+	free(conf->networks);
+	free(conf);
+}

@@ -1,0 +1,70 @@
+/*
+ * The broker's configuration: /etc/vnf-broker/broker.yaml, or the embedded
+ * default when no file is given and that one does not exist.
+ *
+ * Parsing reports every problem in one pass (file:line:column, key path,
+ * what was found and what was expected) into a struct diags; the resulting
+ * struct broker_config is only used when there were no errors.
+ */
+#ifndef VB_BROKER_CONF_H
+#define VB_BROKER_CONF_H
+
+#include <stddef.h>
+
+#include "common/diag.h"
+#include "common/log.h"
+#include "netns/netns.h"
+
+#define CONFIG_DEFAULT_PATH	SYSCONFDIR "/vnf-broker/broker.yaml"
+
+enum role_id {
+	ROLE_SSH = 0,
+	ROLE_PROXY,
+	ROLE_ENGINE,
+	ROLE_MAX
+};
+
+struct role_conf {
+	int	  enabled;
+	char	 *program;	/* absolute path of the role's executable */
+	char	**args;		/* extra arguments, NULL-terminated */
+	size_t	  nargs;
+};
+
+struct broker_config {
+	char		*path;		/* where it came from ("(default)") */
+	char		*user;		/* unprivileged user the roles run as */
+	char		*state_dir;
+	char		*run_dir;
+	enum log_level	 log_level;
+	int		 log_syslog;
+	struct role_conf roles[ROLE_MAX];
+	unsigned	 restart_backoff_max;	/* seconds, doubling from 1 */
+	struct netns_spec *networks;
+	size_t		 nnetworks;
+};
+
+/* The embedded default, as YAML text (what --print-default-config shows). */
+extern const char config_default_yaml[];
+
+/* Role names as written in the configuration, indexed by enum role_id. */
+const char *config_role_name(enum role_id id);
+
+/*
+ * Parse YAML text; file names it in diagnostics.  Returns a new
+ * configuration (caller frees with config_free()) or NULL when d has
+ * errors.
+ */
+struct broker_config *config_parse(const char *buf, size_t len,
+	    const char *file, struct diags *d);
+
+/*
+ * Load path; when path is NULL, CONFIG_DEFAULT_PATH, falling back to the
+ * embedded default if that file does not exist.  d is initialised here
+ * with the file's name; the caller frees it with diags_free().
+ */
+struct broker_config *config_load(const char *path, struct diags *d);
+
+void	config_free(struct broker_config *conf);
+
+#endif

@@ -1,0 +1,21 @@
+sbin_PROGRAMS += broker/vnf-brokerd
+
+# The role side of the privileged protocol, for role programs.
+noinst_LIBRARIES += broker/librole.a
+broker_librole_a_SOURCES = \
+	broker/privclient.c broker/privclient.h broker/priv-proto.h
+
+# The parent's pieces, in a library so unit tests link them too.
+noinst_LIBRARIES += broker/libparent.a
+broker_libparent_a_SOURCES = \
+	broker/conf.c broker/conf.h
+broker_libparent_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+
+broker_vnf_brokerd_SOURCES = \
+	broker/parent.c broker/parent.h \
+	broker/parent-nets.c broker/parent-roles.c broker/parent-priv.c \
+	broker/privdrop.c
+broker_vnf_brokerd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS)
+broker_vnf_brokerd_LDADD = broker/libparent.a provider/libprovider.a \
+	netns/libnetns.a common/libcommon.a \
+	$(LIBEVENT_LIBS) $(YAML_LIBS) $(LIBNL_LIBS)

@@ -1,0 +1,70 @@
+/*
+ * vnf-brokerd's parent process: shared between its files (parent.c for
+ * start-up and shutdown, parent-roles.c for role supervision,
+ * parent-priv.c for the privileged requests, parent-nets.c for the
+ * registry of attached networks).  Single-threaded, one libevent loop.
+ */
+#ifndef VB_BROKER_PARENT_H
+#define VB_BROKER_PARENT_H
+
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <time.h>
+
+#include "broker/conf.h"
+#include "netns/netns.h"
+
+struct role_def {
+	enum role_id	 id;
+	const char	*name;
+	unsigned	 perms;		/* PRIV_PERM_* */
+};
+
+struct parent;
+
+struct role {
+	struct parent		*parent;
+	const struct role_def	*def;
+	const struct role_conf	*conf;
+	pid_t			 pid;		/* 0: not running */
+	int			 fd;		/* parent's end, -1 if none */
+	struct event		*ev_read;
+	struct event		*ev_restart;
+	struct timespec		 started;
+	unsigned		 backoff;	/* seconds before next start */
+	unsigned		 starts;
+	int			 ending;	/* killed on purpose */
+};
+
+struct parent {
+	struct event_base	*base;
+	struct broker_config	*conf;
+	uid_t			 uid;		/* roles run as this user */
+	gid_t			 gid;
+	struct role		 roles[ROLE_MAX];
+	struct netns_net	**nets;		/* attached networks */
+	size_t			 nnets;
+	int			 stopping;
+};
+
+/* parent-nets.c */
+struct netns_net *parent_net_find(struct parent *p, const char *name);
+int	parent_net_attach(struct parent *p, const struct netns_spec *spec,
+	    char **cause);
+int	parent_net_detach(struct parent *p, const char *name, char **cause);
+void	parent_net_detach_all(struct parent *p);
+
+/* parent-roles.c */
+void	parent_roles_start(struct parent *p);
+void	parent_roles_stop(struct parent *p);
+void	parent_role_reap(struct parent *p, pid_t pid, int status);
+void	parent_role_end(struct parent *p, struct role *r, const char *why);
+
+/* parent-priv.c: handle what arrived on a role's channel. */
+void	parent_priv_dispatch(struct parent *p, struct role *r);
+
+/* privdrop.c: in a forked child, become uid/gid with no privilege left. */
+int	privdrop(uid_t uid, gid_t gid, char **cause);
+
+#endif

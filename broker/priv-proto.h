@@ -1,0 +1,51 @@
+/*
+ * The privileged protocol between vnf-brokerd's parent and its roles.
+ *
+ * Small and typed: every request is a fixed-size struct, checked for size
+ * before use, and against the table of what the sending role may ask.  A
+ * malformed or unpermitted request ends the role, never the parent.
+ * Replies carry the request's id.
+ *
+ * A role finds its end of the socketpair at descriptor PRIV_FD (the
+ * environment says so too, in VNF_BROKER_IPC_FD).
+ */
+#ifndef VB_BROKER_PRIV_PROTO_H
+#define VB_BROKER_PRIV_PROTO_H
+
+#include <stdint.h>
+
+#include "netns/netns.h"
+
+#define PRIV_FD		3
+
+enum priv_type {
+	/* role -> parent */
+	PRIV_SOCKET_REQ = 1,	/* struct priv_socket_req */
+	PRIV_NET_ATTACH,	/* struct netns_spec */
+	PRIV_NET_DETACH,	/* struct priv_net_name */
+	/* parent -> role */
+	PRIV_SOCKET_OK = 100,	/* no payload; the socket rides along */
+	PRIV_OK,		/* no payload */
+	PRIV_ERROR,		/* struct priv_error */
+};
+
+/* What a role may ask; the parent's table maps each role to a mask. */
+#define PRIV_PERM_SOCKET	0x01
+#define PRIV_PERM_NET		0x02	/* attach and detach */
+
+struct priv_socket_req {
+	char		network[NETNS_NAME_MAX + 1];
+	int32_t		domain;		/* AF_INET or AF_INET6 */
+	int32_t		type;		/* SOCK_STREAM or SOCK_DGRAM */
+};
+
+struct priv_net_name {
+	char		name[NETNS_NAME_MAX + 1];
+};
+
+struct priv_error {
+	int32_t		code;		/* negative errno or VB_E* */
+	char		message[256];	/* NUL-terminated */
+};
+
+#endif

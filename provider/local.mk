@@ -1,0 +1,6 @@
+noinst_LIBRARIES += provider/libprovider.a
+provider_libprovider_a_SOURCES = \
+	provider/ydoc.c provider/ydoc.h
+provider_libprovider_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
+
+include provider/jsonpath.mk

@@ -1,0 +1,58 @@
+# A role program that exercises the parent's privileged protocol.
+check_PROGRAMS += tests/roles/test-role
+tests_roles_test_role_SOURCES = tests/roles/test-role.c
+tests_roles_test_role_LDADD = broker/librole.a netns/libnetns.a \
+	common/libcommon.a $(LIBNL_LIBS)
+
+# Unit tests: one cmocka binary per source file, mirroring the tree.
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+check_PROGRAMS += tests/unit/common/test-ipc
+TESTS += tests/unit/common/test-ipc
+tests_unit_common_test_ipc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_common_test_ipc_LDADD = common/libcommon.a $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/common/test-diag
+TESTS += tests/unit/common/test-diag
+tests_unit_common_test_diag_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_common_test_diag_LDADD = common/libcommon.a $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/broker/test-config
+TESTS += tests/unit/broker/test-config
+tests_unit_broker_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_broker_test_config_LDADD = broker/libparent.a \
+	provider/libprovider.a netns/libnetns.a common/libcommon.a \
+	$(YAML_LIBS) $(LIBNL_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/provider/test-ydoc
+TESTS += tests/unit/provider/test-ydoc
+tests_unit_provider_test_ydoc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_provider_test_ydoc_LDADD = provider/libprovider.a \
+	common/libcommon.a $(YAML_LIBS) $(CMOCKA_LIBS)
+
+# Fuzz targets for the broker's own parsers.
+if FUZZERS
+FUZZ_PROGS += tests/fuzz/fuzz-config
+noinst_PROGRAMS += tests/fuzz/fuzz-config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz-config.c
+tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_config_LDADD = broker/libparent.a provider/libprovider.a \
+	netns/libnetns.a common/libcommon.a $(YAML_LIBS) $(LIBNL_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-config.c
+EXTRA_DIST += tests/fuzz/corpus/config/good.yaml
+
+# Integration tests: real namespaces, real processes (root; skip otherwise).
+TESTS += tests/integration/broker-netns.sh
+EXTRA_DIST += tests/integration/broker-netns.sh \
+	tests/integration/lib/common.sh tests/integration/lib/name-server.py
+
+# Documentation: every configuration key has its entry in the man page.
+TESTS += tests/docs-keys.sh
+EXTRA_DIST += tests/docs-keys.sh
+
+# Benchmark programs, run by tools/bench (not by make check).
+noinst_PROGRAMS += tests/bench/bench-netns
+tests_bench_bench_netns_SOURCES = tests/bench/bench-netns.c
+tests_bench_bench_netns_LDADD = netns/libnetns.a common/libcommon.a \
+	$(LIBNL_LIBS)

@@ -1,0 +1,314 @@
+/* Unit tests for broker/config.c: defaults, networks, and every error. */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "broker/conf.h"
+
+/* Parse text; return the configuration and all diagnostics as one string. */
+static struct broker_config *
+parse(const char *text, char **report, size_t *nerrors)
+{
+	struct broker_config *conf;
+	struct diags d;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	diags_init(&d, "broker.yaml");
+	conf = config_parse(text, strlen(text), "broker.yaml", &d);
+	fp = open_memstream(&buf, &len);
+	diags_print(&d, fp);
+	fclose(fp);
+	*report = buf;
+	*nerrors = d.nerrors;
+	diags_free(&d);
+	return conf;
+}
+
+static void
+test_embedded_default(void **state)
+{
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep;
+
+	conf = parse(config_default_yaml, &rep, &nerr);
+	assert_non_null(conf);
+	assert_int_equal(nerr, 0);
+	assert_string_equal(conf->user, "vnf-broker");
+	assert_int_equal(conf->nnetworks, 0);
+	assert_int_equal(conf->log_level, LOG_LEVEL_INFO);
+	for (int i = 0; i < ROLE_MAX; i++)
+		assert_false(conf->roles[i].enabled);
+	config_free(conf);
+	free(rep);
+}
+
+static void
+test_empty_file_is_defaults(void **state)
+{
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep;
+
+	conf = parse("", &rep, &nerr);
+	assert_non_null(conf);
+	assert_string_equal(conf->run_dir, RUNSTATEDIR "/vnf-broker");
+	config_free(conf);
+	free(rep);
+}
+
+static const char good[] =
+    "user: nobody\n"
+    "state_dir: /tmp/vb-state\n"
+    "run_dir: /tmp/vb-run\n"
+    "log: {level: debug, target: syslog}\n"
+    "roles:\n"
+    "  engine:\n"
+    "    program: /usr/lib/vnf-broker/test-role\n"
+    "    args: [--report, /tmp/r]\n"
+    "  ssh: {enabled: false}\n"
+    "networks:\n"
+    "  - name: guest-42\n"
+    "    mac: 02:00:5E:00:53:01\n"
+    "    ifname: eth1\n"
+    "    mtu: 1450\n"
+    "    addresses: [198.18.1.2/24, 'fd00:42::2/64']\n"
+    "    gateway: 198.18.1.1\n"
+    "    gateway6: fd00:42::1\n"
+    "    routes:\n"
+    "      - {to: 198.19.0.0/16, via: 198.18.1.254}\n"
+    "  - name: lab.a\n"
+    "    veth: {peer: lab-a-p, peer_netns: lab-a}\n"
+    "    addresses: [198.18.1.2/24]\n";
+
+static void
+test_good(void **state)
+{
+	struct broker_config *conf;
+	struct netns_spec *n;
+	size_t nerr;
+	char *rep;
+
+	conf = parse(good, &rep, &nerr);
+	assert_string_equal(rep, "");
+	assert_non_null(conf);
+	assert_string_equal(conf->user, "nobody");
+	assert_string_equal(conf->state_dir, "/tmp/vb-state");
+	assert_int_equal(conf->log_level, LOG_LEVEL_DEBUG);
+	assert_int_equal(conf->log_syslog, 1);
+	assert_true(conf->roles[ROLE_ENGINE].enabled);
+	assert_string_equal(conf->roles[ROLE_ENGINE].program,
+	    "/usr/lib/vnf-broker/test-role");
+	assert_int_equal(conf->roles[ROLE_ENGINE].nargs, 2);
+	assert_string_equal(conf->roles[ROLE_ENGINE].args[1], "/tmp/r");
+	assert_null(conf->roles[ROLE_ENGINE].args[2]);
+	assert_false(conf->roles[ROLE_SSH].enabled);
+	assert_false(conf->roles[ROLE_PROXY].enabled);
+
+	assert_int_equal(conf->nnetworks, 2);
+	n = &conf->networks[0];
+	assert_string_equal(n->name, "guest-42");
+	assert_int_equal(n->kind, NETNS_LINK_MAC);
+	assert_int_equal(n->mac[0], 0x02);
+	assert_int_equal(n->mac[5], 0x01);
+	assert_string_equal(n->ifname, "eth1");
+	assert_int_equal(n->mtu, 1450);
+	assert_int_equal(n->naddrs, 2);
+	assert_int_equal(n->addrs[0].family, AF_INET);
+	assert_int_equal(n->addrs[0].prefixlen, 24);
+	assert_int_equal(n->addrs[1].family, AF_INET6);
+	assert_int_equal(n->gateway4.family, AF_INET);
+	assert_int_equal(n->gateway6.family, AF_INET6);
+	assert_int_equal(n->nroutes, 1);
+	assert_int_equal(n->routes[0].dst.prefixlen, 16);
+	n = &conf->networks[1];
+	assert_int_equal(n->kind, NETNS_LINK_VETH);
+	assert_string_equal(n->veth_peer, "lab-a-p");
+	assert_string_equal(n->veth_peer_netns, "lab-a");
+	config_free(conf);
+	free(rep);
+}
+
+/* Every mistake in one file is reported, each at its line and column. */
+static void
+test_all_errors_in_one_run(void **state)
+{
+	static const char bad[] =
+	    "usr: nobody\n"					/* 1 */
+	    "log: {level: loud}\n"				/* 2 */
+	    "state_dir: relative/path\n"			/* 3 */
+	    "roles:\n"						/* 4 */
+	    "  enginee: {program: /bin/true}\n"			/* 5 */
+	    "networks:\n"					/* 6 */
+	    "  - name: n1\n"					/* 7 */
+	    "    mac: 02:00:5e:00:53\n"				/* 8 */
+	    "    addresses: [198.18.1.2/33]\n"			/* 9 */
+	    "  - name: n2\n"					/* 10 */
+	    "    mac: 02:00:5e:00:53:02\n"			/* 11 */
+	    "    addresses: [198.18.1.2/24]\n"			/* 12 */
+	    "    gateway: 198.18.2.1\n"				/* 13 */
+	    "  - name: n2\n"					/* 14 */
+	    "    mac: 02:00:5e:00:53:03\n"			/* 15 */
+	    "    addresses: [198.18.3.2/24]\n"			/* 16 */
+	    "  - name: bad/name\n"				/* 17 */
+	    "    veth: {peer: p}\n"				/* 18 */
+	    "    mac: 02:00:5e:00:53:04\n"			/* 19 */
+	    "    addresses: [198.18.4.2/24]\n"			/* 20 */
+	    "    mtu: 9\n";					/* 21 */
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep;
+
+	conf = parse(bad, &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, "broker.yaml:1:1: error: unknown key "
+	    "\"usr\"; did you mean \"user\"?"));
+	assert_non_null(strstr(rep, "broker.yaml:2:14: error: log.level: "
+	    "expected one of error, warn, info, debug; found \"loud\""));
+	assert_non_null(strstr(rep, "broker.yaml:3:12: error: state_dir: "
+	    "expected an absolute path"));
+	assert_non_null(strstr(rep, "broker.yaml:5:3: error: roles: unknown "
+	    "role \"enginee\" (did you mean \"engine\"?)"));
+	assert_non_null(strstr(rep, "broker.yaml:8:10: error: networks[0] "
+	    "(n1): mac: expected six hex octets"));
+	assert_non_null(strstr(rep, "broker.yaml:9:17: error: networks[0] "
+	    "(n1).addresses[0]: expected an address with its prefix"));
+	assert_non_null(strstr(rep, "broker.yaml:13:14: error: networks[1] "
+	    "(n2).gateway: 198.18.2.1 is outside every address of the "
+	    "network"));
+	assert_non_null(strstr(rep, "broker.yaml:14:11: error: networks: "
+	    "duplicate network name \"n2\" (first at line 10)"));
+	assert_non_null(strstr(rep, "broker.yaml:17:11: error: networks[3]: "
+	    "name: \"bad/name\" is not a valid network name"));
+	assert_non_null(strstr(rep, "broker.yaml:18:11: error: networks[3]: "
+	    "give either mac"));
+	assert_non_null(strstr(rep, "broker.yaml:21:10: error: networks[3]: "
+	    "mtu: expected a number from 68 to 65535, found \"9\""));
+	assert_int_equal(nerr, 11);
+	/* reported in file order, whatever order they were found in */
+	assert_true(strstr(rep, ":2:14:") < strstr(rep, ":3:12:"));
+	free(rep);
+}
+
+static void
+test_required_fields(void **state)
+{
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep;
+
+	conf = parse("networks:\n  - {}\n", &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, ":2:5: error: networks[0]: name: required"));
+	assert_non_null(strstr(rep, "mac: required"));
+	assert_non_null(strstr(rep, "addresses: required"));
+	free(rep);
+
+	conf = parse("roles:\n  engine: {}\n", &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, "roles.engine: program: required"));
+	free(rep);
+}
+
+static void
+test_wrong_types(void **state)
+{
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep;
+
+	conf = parse("networks: {name: x}\nlog: debug\n", &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, ":1:11: error: networks: expected a "
+	    "sequence, found a map"));
+	assert_non_null(strstr(rep, ":2:6: error: log: expected a map, found "
+	    "a scalar"));
+	assert_int_equal(nerr, 2);
+	free(rep);
+
+	conf = parse("- a\n- b\n", &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, "expected a map, found a sequence"));
+	free(rep);
+}
+
+static void
+test_route_checks(void **state)
+{
+	static const char text[] =
+	    "networks:\n"
+	    "  - name: r\n"
+	    "    mac: 02:00:5e:00:53:01\n"
+	    "    addresses: [198.18.1.2/24]\n"
+	    "    routes:\n"
+	    "      - {to: 198.19.0.0/16, via: 198.18.9.9}\n"
+	    "      - {to: 198.19.0.0/16}\n"
+	    "      - {to: 'fd00::/8', via: 198.18.1.1}\n"
+	    "      - {too: 1, to: 198.20.0.0/16, via: 198.18.1.1}\n";
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep;
+
+	conf = parse(text, &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, ":6:34: error: networks[0] (r).routes[0]: "
+	    "198.18.9.9 is outside every address"));
+	assert_non_null(strstr(rep, ":7:9: error: networks[0] (r).routes[1]: "
+	    "both to (a prefix) and via"));
+	assert_non_null(strstr(rep, "routes[2]: expected an IPv6 address, "
+	    "found 198.18.1.1"));
+	assert_non_null(strstr(rep, "routes[3]: unknown key \"too\"; did you "
+	    "mean \"to\"?"));
+	free(rep);
+}
+
+static void
+test_yaml_hazards(void **state)
+{
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep;
+
+	conf = parse("user: a\nuser: b\n", &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, ":2:1: error: duplicate key \"user\" "
+	    "(first at line 1)"));
+	free(rep);
+
+	conf = parse("a: &x [1]\nb: *x\n", &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, "anchors (&name) are not supported"));
+	free(rep);
+
+	conf = parse("user: [unclosed\n", &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, "YAML syntax"));
+	free(rep);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_embedded_default),
+		cmocka_unit_test(test_empty_file_is_defaults),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_all_errors_in_one_run),
+		cmocka_unit_test(test_required_fields),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_route_checks),
+		cmocka_unit_test(test_yaml_hazards),
+	};
+
+	return cmocka_run_group_tests_name("broker/config", tests, NULL, NULL);
+}
