@@ -29,10 +29,12 @@ const char config_default_yaml[] =
     "restart_backoff_max: 60\n"
     "networks: []\n";
 
-static const char *const role_names[ROLE_MAX] = {
+/* NULL-terminated, so it doubles as the list str_suggest() takes. */
+static const char *const role_names[ROLE_MAX + 1] = {
 	[ROLE_SSH] = "ssh",
 	[ROLE_PROXY] = "proxy",
 	[ROLE_ENGINE] = "engine",
+	[ROLE_MAX] = NULL,
 };
 
 const char *

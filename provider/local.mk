@@ -4,3 +4,5 @@ provider_libprovider_a_SOURCES = \
 provider_libprovider_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
 
 include provider/jsonpath.mk
+include provider/template.mk
+include provider/dict.mk

@@ -38,8 +38,13 @@ tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz-config.c
 tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_config_LDADD = broker/libparent.a provider/libprovider.a \
 	netns/libnetns.a common/libcommon.a $(YAML_LIBS) $(LIBNL_LIBS)
+FUZZ_PROGS += tests/fuzz/fuzz-ipc
+noinst_PROGRAMS += tests/fuzz/fuzz-ipc
+tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz-ipc.c
+tests_fuzz_fuzz_ipc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_ipc_LDADD = netns/libnetns.a common/libcommon.a $(LIBNL_LIBS)
 endif
-EXTRA_DIST += tests/fuzz/fuzz-config.c
+EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-ipc.c
 EXTRA_DIST += tests/fuzz/corpus/config/good.yaml
 
 # Integration tests: real namespaces, real processes (root; skip otherwise).

@@ -20,6 +20,10 @@ BPID=
 SPIDS=
 
 cleanup() {
+	if [ "$T_FAIL" -gt 0 ]; then
+		echo "--- broker log (last 150 lines)"
+		cat "$tmp/broker.all" "$tmp/broker.log" 2>/dev/null | tail -150
+	fi
 	[ -n "$BPID" ] && kill -TERM "$BPID" 2>/dev/null && wait "$BPID" 2>/dev/null
 	for p in $SPIDS; do kill "$p" 2>/dev/null; done
 	for ns in vbt-na vbt-nb vbt-nc vbt-la vbt-lb; do
@@ -70,7 +74,10 @@ networks:
       - {to: 198.19.0.0/16, via: 198.18.1.254}
 EOC
 
+# Each start begins a fresh log, so "ready:" is this run's.
 start_broker() {
+	[ -f "$tmp/broker.log" ] && cat "$tmp/broker.log" >>"$tmp/broker.all"
+	: >"$tmp/broker.log"
 	"$BROKERD" -c "$tmp/broker.yaml" >>"$tmp/broker.log" 2>&1 &
 	BPID=$!
 	wait_for 20 grep -q "ready:" "$tmp/broker.log"
@@ -223,7 +230,6 @@ BPID=
 check "roles die with the parent" \
     wait_for 10 sh -c "! kill -0 \$(cat '$tmp/engine/pid') 2>/dev/null"
 check "crash left the namespace behind (as expected)" netns_listed vbt-na
-: >"$tmp/broker.log"
 start_broker
 check "start after crash removes leftovers" \
     log_has "removing namespace vbt-na left by an earlier run"

@@ -1,0 +1,1 @@
+# rules added by their author.
