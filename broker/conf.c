@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "broker/conf.h"
+#include "broker/conf-int.h"
 #include "common/strutil.h"
 #include "common/xmalloc.h"
 #include "provider/ydoc.h"
@@ -43,34 +43,47 @@ config_role_name(enum role_id id)
 	return role_names[id];
 }
 
-/* Parsing context: where diagnostics go. */
-struct cfg_ctx {
-	struct diags		*d;
-	struct broker_config	*conf;
-};
+static void
+cfg_vdiag(struct cfg_ctx *c, enum diag_severity sev, const struct ynode *n,
+    const char *path, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 static void
-cfg_error(struct cfg_ctx *c, const struct ynode *n, const char *path,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+cfg_vdiag(struct cfg_ctx *c, enum diag_severity sev, const struct ynode *n,
+    const char *path, const char *fmt, va_list ap)
+{
+	char *msg;
 
-static void
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	diag_add(c->d, sev, n ? n->line : 0, n ? n->column : 0, path, "%s",
+	    msg ? msg : "(out of memory)");
+	free(msg);
+}
+
+void
 cfg_error(struct cfg_ctx *c, const struct ynode *n, const char *path,
     const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	cfg_vdiag(c, DIAG_ERROR, n, path, fmt, ap);
 	va_end(ap);
-	diag_add(c->d, DIAG_ERROR, n ? n->line : 0, n ? n->column : 0, path,
-	    "%s", msg ? msg : "(out of memory)");
-	free(msg);
 }
 
-/* Report keys of map not in allowed[] (NULL-terminated); suggest a fix. */
-static void
+void
+cfg_warning(struct cfg_ctx *c, const struct ynode *n, const char *path,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_vdiag(c, DIAG_WARNING, n, path, fmt, ap);
+	va_end(ap);
+}
+
+void
 cfg_check_keys(struct cfg_ctx *c, const struct ynode *map, const char *path,
     const char *const *allowed)
 {
@@ -94,7 +107,7 @@ cfg_check_keys(struct cfg_ctx *c, const struct ynode *map, const char *path,
 	}
 }
 
-static int
+int
 cfg_want(struct cfg_ctx *c, const struct ynode *n, const char *path,
     enum ynode_type type)
 {
@@ -105,8 +118,7 @@ cfg_want(struct cfg_ctx *c, const struct ynode *n, const char *path,
 	return -1;
 }
 
-/* A non-empty string scalar; returns it (borrowed) or NULL. */
-static const char *
+const char *
 cfg_string(struct cfg_ctx *c, const struct ynode *n, const char *path)
 {
 	if (cfg_want(c, n, path, YNODE_SCALAR) == -1)
@@ -118,7 +130,7 @@ cfg_string(struct cfg_ctx *c, const struct ynode *n, const char *path)
 	return n->str;
 }
 
-static char *
+char *
 cfg_abspath(struct cfg_ctx *c, const struct ynode *n, const char *path)
 {
 	const char *s = cfg_string(c, n, path);
@@ -506,6 +518,9 @@ config_new(void)
 	conf->run_dir = xstrdup(RUNSTATEDIR "/vnf-broker");
 	conf->log_level = LOG_LEVEL_INFO;
 	conf->restart_backoff_max = 60;
+	conf->view = json_object();
+	json_object_set_new(conf->view, "appliances", json_array());
+	json_object_set_new(conf->view, "users", json_array());
 	return conf;
 }
 
@@ -513,7 +528,9 @@ struct broker_config *
 config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 {
 	static const char *const keys[] = { "user", "state_dir", "run_dir",
-	    "log", "roles", "restart_backoff_max", "networks", NULL };
+	    "log", "roles", "restart_backoff_max", "audit_log", "listen",
+	    "dns_suffix", "networks", "appliances", "users", "ssh", "proxy",
+	    NULL };
 	struct cfg_ctx c;
 	struct ynode *root, *v;
 	const char *s;
@@ -523,12 +540,17 @@ config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 	memset(&c, 0, sizeof(c));
 	c.d = d;
 	root = ydoc_parse(buf, len, NULL, d, &empty);
-	if (root == NULL && !empty)
+	c.appliance_names = json_object();
+	if (root == NULL && !empty) {
+		json_decref(c.appliance_names);
 		return NULL;
+	}
 	c.conf = config_new();
 	c.conf->path = xstrdup(file);
-	if (root == NULL)
+	if (root == NULL) {
+		json_decref(c.appliance_names);
 		return c.conf;	/* an empty file means every default */
+	}
 	if (cfg_want(&c, root, "", YNODE_MAP) == -1)
 		goto out;
 	cfg_check_keys(&c, root, "", keys);
@@ -553,10 +575,26 @@ config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 		else
 			c.conf->restart_backoff_max = (unsigned)secs;
 	}
+	if ((v = ynode_get(root, "audit_log")) != NULL)
+		cfg_replace(&c.conf->audit_log, cfg_abspath(&c, v, "audit_log"));
+	if ((v = ynode_get(root, "listen")) != NULL)
+		conf_listen(&c, v);
+	if ((v = ynode_get(root, "dns_suffix")) != NULL)
+		conf_dns_suffix(&c, v);
+	/* In dependency order, whatever the order in the file. */
 	if ((v = ynode_get(root, "networks")) != NULL)
 		cfg_networks(&c, v);
+	if ((v = ynode_get(root, "appliances")) != NULL)
+		conf_appliances(&c, v);
+	if ((v = ynode_get(root, "users")) != NULL)
+		conf_users(&c, v);
+	if ((v = ynode_get(root, "ssh")) != NULL)
+		c.conf->role_settings[ROLE_SSH] = ssh_conf_parse(&c, v);
+	if ((v = ynode_get(root, "proxy")) != NULL)
+		c.conf->role_settings[ROLE_PROXY] = proxy_conf_parse(&c, v);
 out:
 	ynode_free(root);
+	json_decref(c.appliance_names);
 	if (d->nerrors != errs) {
 		config_free(c.conf);
 		return NULL;
@@ -606,5 +644,9 @@ config_free(struct broker_config *conf)
 		free(conf->roles[i].args);
 	}
 	free(conf->networks);
+	free(conf->audit_log);
+	json_decref(conf->view);
+	for (i = 0; i < ROLE_MAX; i++)
+		json_decref(conf->role_settings[i]);
 	free(conf);
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "common/diag.h"
 #include "common/log.h"
 #include "netns/netns.h"
@@ -31,6 +33,13 @@ struct role_conf {
 	size_t	  nargs;
 };
 
+#define CONF_LISTENERS_MAX	16
+
+struct conf_listener {
+	char	name[16];		/* ssh, proxy, proxy_tls, api */
+	char	addr[64];		/* as written: 127.0.0.1:2222 */
+};
+
 struct broker_config {
 	char		*path;		/* where it came from ("(default)") */
 	char		*user;		/* unprivileged user the roles run as */
@@ -40,6 +49,15 @@ struct broker_config {
 	int		 log_syslog;
 	struct role_conf roles[ROLE_MAX];
 	unsigned	 restart_backoff_max;	/* seconds, doubling from 1 */
+	char		*audit_log;	/* NULL: audit lines go to stderr */
+	struct conf_listener listeners[CONF_LISTENERS_MAX];
+	size_t		 nlisteners;
+	/*
+	 * What the roles are told (dns_suffix, appliances, users with their
+	 * grants), as JSON; each role also gets its own section's settings.
+	 */
+	json_t		*view;
+	json_t		*role_settings[ROLE_MAX];
 	struct netns_spec *networks;
 	size_t		 nnetworks;
 };

@@ -3,19 +3,24 @@ sbin_PROGRAMS += broker/vnf-brokerd
 # The role side of the privileged protocol, for role programs.
 noinst_LIBRARIES += broker/librole.a
 broker_librole_a_SOURCES = \
-	broker/privclient.c broker/privclient.h broker/priv-proto.h
+	broker/privclient.c broker/privclient.h broker/priv-proto.h \
+	broker/role.c broker/role.h \
+	broker/access.c broker/access.h broker/audit.c broker/audit.h
+broker_librole_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
 
 # The parent's pieces, in a library so unit tests link them too.
 noinst_LIBRARIES += broker/libparent.a
 broker_libparent_a_SOURCES = \
-	broker/conf.c broker/conf.h
-broker_libparent_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+	broker/conf.c broker/conf.h broker/conf-int.h broker/conf-access.c \
+	broker/ssh-conf.c broker/proxy-conf.c
+broker_libparent_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
 
 broker_vnf_brokerd_SOURCES = \
 	broker/parent.c broker/parent.h \
 	broker/parent-nets.c broker/parent-roles.c broker/parent-priv.c \
+	broker/parent-listen.c \
 	broker/privdrop.c
-broker_vnf_brokerd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS)
+broker_vnf_brokerd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
 broker_vnf_brokerd_LDADD = broker/libparent.a provider/libprovider.a \
 	netns/libnetns.a common/libcommon.a \
-	$(LIBEVENT_LIBS) $(YAML_LIBS) $(LIBNL_LIBS)
+	$(LIBEVENT_LIBS) $(YAML_LIBS) $(JANSSON_LIBS) $(LIBNL_LIBS)

@@ -15,6 +15,7 @@
 
 #include "broker/parent.h"
 #include "broker/priv-proto.h"
+#include "broker/role.h"
 #include "common/error.h"
 #include "common/ipc.h"
 #include "common/log.h"
@@ -78,20 +79,24 @@ role_exec(struct parent *p, struct role *r, int chan)
 	struct rlimit rl = { 0, 0 };
 	sigset_t all;
 	size_t i;
-	int sig;
+	int sig, audit;
 
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 
-	if (chan != PRIV_FD) {
-		if (dup2(chan, PRIV_FD) == -1)
-			_exit(126);
-		close(chan);
-	} else if (fcntl(PRIV_FD, F_SETFD, 0) == -1)
+	/*
+	 * Channel at PRIV_FD, audit sink at ROLE_AUDIT_FD (stderr when no
+	 * audit_log is set): move both above the targets first, so neither
+	 * dup2() can clobber the other.
+	 */
+	if ((chan = fcntl(chan, F_DUPFD, 10)) == -1 ||
+	    (audit = fcntl(p->audit_fd >= 0 ? p->audit_fd : STDERR_FILENO,
+	    F_DUPFD, 10)) == -1 ||
+	    dup2(chan, PRIV_FD) == -1 || dup2(audit, ROLE_AUDIT_FD) == -1)
 		_exit(126);
-	closefrom(PRIV_FD + 1);
+	closefrom(ROLE_AUDIT_FD + 1);
 
 	if (chdir("/") == -1)
 		_exit(126);
@@ -158,6 +163,8 @@ role_start(struct parent *p, struct role *r)
 	event_add(r->ev_read, NULL);
 	log_info("role %s started, pid %ld (start %u)", r->def->name,
 	    (long)pid, r->starts);
+	if ((err = parent_role_send_setup(p, r)) != 0)
+		parent_role_end(p, r, err_str(err));
 	return;
 retry:
 	{

@@ -289,6 +289,9 @@ main(int argc, char **argv)
 		}
 	}
 
+	parent_listeners_open(&p);
+	parent_audit_open(&p);
+
 	if ((p.base = event_base_new()) == NULL)
 		fatal("event_base_new failed");
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
@@ -306,6 +309,9 @@ main(int argc, char **argv)
 	parent_roles_stop(&p);
 	parent_net_detach_all(&p);
 	netns_shutdown();
+	parent_listeners_close(&p);
+	if (p.audit_fd >= 0)
+		close(p.audit_fd);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(sigev[i]);
 	event_base_free(p.base);

@@ -37,6 +37,12 @@ struct role {
 	int			 ending;	/* killed on purpose */
 };
 
+struct parent_listener {
+	const struct conf_listener *conf;
+	enum role_id		 role;
+	int			 fd;
+};
+
 struct parent {
 	struct event_base	*base;
 	struct broker_config	*conf;
@@ -46,6 +52,10 @@ struct parent {
 	struct netns_net	**nets;		/* attached networks */
 	size_t			 nnets;
 	int			 stopping;
+	struct parent_listener	 listeners[CONF_LISTENERS_MAX];
+	size_t			 nlisteners;
+	int			 audit_fd;	/* given to every role */
+	uint32_t		 config_gen;
 };
 
 /* parent-nets.c */
@@ -60,6 +70,13 @@ void	parent_roles_start(struct parent *p);
 void	parent_roles_stop(struct parent *p);
 void	parent_role_reap(struct parent *p, pid_t pid, int status);
 void	parent_role_end(struct parent *p, struct role *r, const char *why);
+
+/* parent-listen.c: listening sockets, the audit sink, role views. */
+void	parent_listeners_open(struct parent *p);
+void	parent_listeners_close(struct parent *p);
+void	parent_audit_open(struct parent *p);
+/* Send a freshly started role its configuration and its listeners. */
+int	parent_role_send_setup(struct parent *p, struct role *r);
 
 /* parent-priv.c: handle what arrived on a role's channel. */
 void	parent_priv_dispatch(struct parent *p, struct role *r);

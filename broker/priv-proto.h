@@ -27,6 +27,8 @@ enum priv_type {
 	PRIV_SOCKET_OK = 100,	/* no payload; the socket rides along */
 	PRIV_OK,		/* no payload */
 	PRIV_ERROR,		/* struct priv_error */
+	PRIV_CONFIG,		/* struct priv_config; a sealed memfd rides */
+	PRIV_LISTENER,		/* struct priv_listener; the socket rides */
 };
 
 /* What a role may ask; the parent's table maps each role to a mask. */
@@ -41,6 +43,16 @@ struct priv_socket_req {
 
 struct priv_net_name {
 	char		name[NETNS_NAME_MAX + 1];
+};
+
+/* The role's configuration: JSON of this many bytes in the memfd. */
+struct priv_config {
+	uint64_t	size;
+	uint32_t	generation;	/* 1 at start, +1 per change */
+};
+
+struct priv_listener {
+	char		name[32];	/* "ssh", "proxy", "proxy_tls", ... */
 };
 
 struct priv_error {

@@ -24,6 +24,10 @@ privc_call(int ipc, uint16_t type, const void *data, size_t len, int *fd,
 		{ PRIV_OK, "OK", 0, 0, 0 },
 		{ PRIV_ERROR, "ERROR", sizeof(struct priv_error),
 		    sizeof(struct priv_error), 0 },
+		{ PRIV_CONFIG, "CONFIG", sizeof(struct priv_config),
+		    sizeof(struct priv_config), 1 },
+		{ PRIV_LISTENER, "LISTENER", sizeof(struct priv_listener),
+		    sizeof(struct priv_listener), 1 },
 	};
 	const struct ipc_type *row;
 	struct priv_error err;
@@ -37,14 +41,21 @@ privc_call(int ipc, uint16_t type, const void *data, size_t len, int *fd,
 		return r;
 	}
 	msg = xmalloc(sizeof(*msg));
+again:
 	if ((r = ipc_recv(ipc, msg)) != 1) {
 		*cause = xasprintf("reading the parent's reply: %s",
 		    r == 0 ? "parent closed the channel" : err_str(r));
 		r = r == 0 ? -EPIPE : r;
 		goto out;
 	}
-	if ((r = ipc_check(msg, replies, sizeof(replies) / sizeof(replies[0]),
-	    &row, &why)) != 0 || msg->hdr.id != id) {
+	r = ipc_check(msg, replies, sizeof(replies) / sizeof(replies[0]), &row,
+	    &why);
+	/* Set-up messages are for event-driven roles; a blocking caller skips. */
+	if (r == 0 && (row->type == PRIV_CONFIG || row->type == PRIV_LISTENER)) {
+		ipc_msg_clear(msg);
+		goto again;
+	}
+	if (r != 0 || msg->hdr.id != id) {
 		*cause = xasprintf("bad reply from the parent: %s",
 		    r != 0 ? why : "wrong request id");
 		ipc_msg_clear(msg);

@@ -2,7 +2,7 @@
 check_PROGRAMS += tests/roles/test-role
 tests_roles_test_role_SOURCES = tests/roles/test-role.c
 tests_roles_test_role_LDADD = broker/librole.a netns/libnetns.a \
-	common/libcommon.a $(LIBNL_LIBS)
+	common/libcommon.a $(JANSSON_LIBS) $(LIBNL_LIBS)
 
 # Unit tests: one cmocka binary per source file, mirroring the tree.
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -22,7 +22,13 @@ TESTS += tests/unit/broker/test-config
 tests_unit_broker_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_broker_test_config_LDADD = broker/libparent.a \
 	provider/libprovider.a netns/libnetns.a common/libcommon.a \
-	$(YAML_LIBS) $(LIBNL_LIBS) $(CMOCKA_LIBS)
+	$(YAML_LIBS) $(JANSSON_LIBS) $(LIBNL_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/broker/test-access
+TESTS += tests/unit/broker/test-access
+tests_unit_broker_test_access_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_broker_test_access_LDADD = broker/librole.a common/libcommon.a \
+	$(JANSSON_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/unit/provider/test-ydoc
 TESTS += tests/unit/provider/test-ydoc
@@ -37,7 +43,8 @@ noinst_PROGRAMS += tests/fuzz/fuzz-config
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz-config.c
 tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_config_LDADD = broker/libparent.a provider/libprovider.a \
-	netns/libnetns.a common/libcommon.a $(YAML_LIBS) $(LIBNL_LIBS)
+	netns/libnetns.a common/libcommon.a $(YAML_LIBS) $(JANSSON_LIBS) \
+	$(LIBNL_LIBS)
 FUZZ_PROGS += tests/fuzz/fuzz-ipc
 noinst_PROGRAMS += tests/fuzz/fuzz-ipc
 tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz-ipc.c

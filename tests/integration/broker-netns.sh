@@ -53,6 +53,15 @@ state_dir: $tmp/state
 run_dir: $tmp/run
 log: {level: debug}
 restart_backoff_max: 2
+dns_suffix: vnf.test
+listen:
+  ssh: ["127.0.0.1:42422"]
+appliances:
+  - {name: vnf-a, network: vbt-na, address: 198.18.1.10, ports: [7000]}
+users:
+  - name: ops
+    ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyKeyForConfigTest ops@test"]
+    grants: [{appliances: [vnf-a]}, {networks: [vbt-nb], ports: [7000]}]
 roles:
   engine:
     program: $ROLE
@@ -140,6 +149,22 @@ check "same address in network vbt-nb reaches lab B" \
 check "an unknown network is a clear error, not a crash" \
     sh -c "echo '$out' | grep -q 'probe vbt-zz error network \"vbt-zz\" is not attached'"
 
+# What the parent told each role at start.
+check "engine role got its configuration" \
+    grep -q '"dns_suffix":"vnf.test"' "$tmp/engine/config.json"
+check "configuration names the appliance" \
+    grep -q '"name":"vnf-a","network":"vbt-na","address":"198.18.1.10","ports":\[7000\]' \
+    "$tmp/engine/config.json"
+check "configuration carries the user's grants" \
+    grep -q '"grants":\[{"appliances":\["vnf-a"\]},{"networks":\["vbt-nb"\],"ports":\[7000\]}\]' \
+    "$tmp/engine/config.json"
+check "configuration lists the attached networks" \
+    grep -q '"networks":\["vbt-na","vbt-nb"\]' "$tmp/engine/config.json"
+check "ssh role got the ssh listener" grep -qx ssh "$tmp/ssh/listeners"
+check "engine role got no listener" test ! -e "$tmp/engine/listeners"
+check "the parent listens on 127.0.0.1:42422" \
+    sh -c "ss -ltnH 'sport = :42422' | grep -q 127.0.0.1:42422"
+
 out=$(role_cmd "$tmp/engine" caps)
 echo "$out"
 for f in CapInh CapPrm CapEff CapBnd CapAmb; do
@@ -176,6 +201,8 @@ for kind in short oversized lenmismatch badtype badsize withfd attach \
 	wait_for 15 sh -c "[ \"\$(cat '$tmp/ssh/pid')\" != '$old' ] && kill -0 \$(cat '$tmp/ssh/pid')" ||
 	    not_ok "ssh role restarted after '$kind'"
 done
+check "restarted ssh role gets the same listener again" \
+    sh -c "[ \$(grep -cx ssh '$tmp/ssh/listeners') -ge 2 ]"
 check "log names the refused unpermitted request" \
     log_has "NET_ATTACH is not permitted for this role; ending it"
 check "log names the malformed frame" log_has "malformed message: truncated"

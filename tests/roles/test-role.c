@@ -15,10 +15,13 @@
  *                                 badsize, withfd, attach, rawsocket, badname
  *   bench N                       N socket requests vs N socket() calls
  *
+ * The configuration the parent sends at start is written to REPORT/config.json
+ * and the names of the listening sockets it passes to REPORT/listeners.
  * It exits when its channel closes.
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -294,6 +297,46 @@ run_commands(void)
 	free(outbuf);
 }
 
+/* A set-up message from the parent: record it for the test to read. */
+static int
+handle_parent_message(void)
+{
+	static struct ipc_msg msg;
+	struct priv_config pc;
+	struct priv_listener pl;
+	char path[512], *text;
+	FILE *fp;
+	int n;
+
+	n = ipc_recv(PRIV_FD, &msg);
+	if (n <= 0)
+		return -1;
+	if (msg.hdr.type == PRIV_CONFIG && msg.fd >= 0 &&
+	    msg.hdr.len == sizeof(pc)) {
+		memcpy(&pc, msg.data, sizeof(pc));
+		text = mmap(NULL, (size_t)pc.size, PROT_READ, MAP_PRIVATE,
+		    msg.fd, 0);
+		if (text != MAP_FAILED) {
+			char *copy = xstrndup(text, (size_t)pc.size);
+
+			report_write("config.json", copy);
+			free(copy);
+			munmap(text, (size_t)pc.size);
+		}
+	} else if (msg.hdr.type == PRIV_LISTENER && msg.fd >= 0 &&
+	    msg.hdr.len == sizeof(pl)) {
+		memcpy(&pl, msg.data, sizeof(pl));
+		pl.name[sizeof(pl.name) - 1] = '\0';
+		snprintf(path, sizeof(path), "%s/listeners", report_dir);
+		if ((fp = fopen(path, "a")) != NULL) {
+			fprintf(fp, "%s\n", pl.name);
+			fclose(fp);
+		}
+	}
+	ipc_msg_clear(&msg);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -323,8 +366,10 @@ main(int argc, char **argv)
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
 			return 1;
-		if (pfd[0].revents & (POLLHUP | POLLERR | POLLIN))
+		if ((pfd[0].revents & POLLIN) && handle_parent_message() == -1)
 			return 0;	/* parent gone or hung up on us */
+		if (pfd[0].revents & (POLLHUP | POLLERR))
+			return 0;
 		if (pfd[1].revents & POLLIN) {
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;

@@ -296,6 +296,100 @@ test_yaml_hazards(void **state)
 	free(rep);
 }
 
+static void
+test_access_sections(void **state)
+{
+	static const char text[] =
+	    "listen: {ssh: ['127.0.0.1:2222', '[::1]:2222'], proxy: ['0.0.0.0:3128']}\n"
+	    "dns_suffix: vnf.internal\n"
+	    "audit_log: /var/log/vnf-broker/audit.log\n"
+	    "users:\n"
+	    "  - name: ops\n"
+	    "    ssh_authorized_keys: ['ssh-ed25519 AAAAC3Nza ops']\n"
+	    "    proxy_password_hash: '$y$j9T$abcdefgh$0123456789'\n"
+	    "    grants: [{appliances: [pfsense-001]}, {networks: [g42], ports: [22]}]\n"
+	    "appliances:\n"
+	    "  - {name: pfsense-001, network: g42, address: 10.1.1.5, ports: [22, 443]}\n"
+	    "networks:\n"
+	    "  - {name: g42, mac: '02:00:5e:00:53:01', addresses: [10.1.1.2/24]}\n";
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep, *view;
+
+	conf = parse(text, &rep, &nerr);
+	assert_string_equal(rep, "");
+	assert_non_null(conf);
+	assert_int_equal(conf->nlisteners, 3);
+	assert_string_equal(conf->listeners[1].name, "ssh");
+	assert_string_equal(conf->listeners[1].addr, "[::1]:2222");
+	assert_string_equal(conf->audit_log, "/var/log/vnf-broker/audit.log");
+	view = json_dumps(conf->view, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_non_null(strstr(view, "\"dns_suffix\":\"vnf.internal\""));
+	assert_non_null(strstr(view, "{\"address\":\"10.1.1.5\",\"name\":"
+	    "\"pfsense-001\",\"network\":\"g42\",\"ports\":[22,443]}"));
+	assert_non_null(strstr(view, "\"grants\":[{\"appliances\":"
+	    "[\"pfsense-001\"]},{\"networks\":[\"g42\"],\"ports\":[22]}]"));
+	free(view);
+	config_free(conf);
+	free(rep);
+}
+
+static void
+test_access_errors(void **state)
+{
+	static const char text[] =
+	    "listen: {ssh: ['localhost:22'], sssh: ['127.0.0.1:1']}\n"	/* 1 */
+	    "dns_suffix: 'bad..suffix'\n"				/* 2 */
+	    "users:\n"							/* 3 */
+	    "  - name: ops\n"						/* 4 */
+	    "    proxy_password_hash: hunter2\n"			/* 5 */
+	    "    grants:\n"						/* 6 */
+	    "      - {appliances: [nosuch]}\n"				/* 7 */
+	    "      - {networks: [g42]}\n"				/* 8 */
+	    "      - {ports: [22]}\n"					/* 9 */
+	    "  - name: ops\n"						/* 10 */
+	    "appliances:\n"						/* 11 */
+	    "  - {name: a1, network: g43, address: 10.1.1.5, ports: [0]}\n" /* 12 */
+	    "  - {name: a1, network: g42, address: x, ports: [22]}\n"	/* 13 */
+	    "  - {name: a2}\n"						/* 14 */
+	    "networks:\n"
+	    "  - {name: g42, mac: '02:00:5e:00:53:01', addresses: [10.1.1.2/24]}\n";
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep;
+
+	conf = parse(text, &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, ":1:16: error: listen.ssh: expected "
+	    "ADDRESS:PORT"));
+	assert_non_null(strstr(rep, ":1:33: error: listen: unknown listener "
+	    "\"sssh\" (did you mean \"ssh\"?)"));
+	assert_non_null(strstr(rep, ":2:13: error: dns_suffix: expected a "
+	    "domain"));
+	assert_non_null(strstr(rep, ":5:26: error: users[0] (ops): "
+	    "proxy_password_hash: expected a crypt(3) hash"));
+	assert_null(strstr(rep, "hunter2"));	/* never echo a password */
+	assert_non_null(strstr(rep, ":7:23: error: users[0] (ops).grants[0]: "
+	    "appliance \"nosuch\" is not defined"));
+	assert_non_null(strstr(rep, ":8:9: error: users[0] (ops).grants[1]: "
+	    "ports: required for a network grant"));
+	assert_non_null(strstr(rep, ":9:9: error: users[0] (ops).grants[2]: "
+	    "a grant names appliances, networks or both"));
+	assert_non_null(strstr(rep, ":10:11: error: users[1]: duplicate user "
+	    "\"ops\" (first at line 4)"));
+	assert_non_null(strstr(rep, ":12:25: error: appliances[0]: network: "
+	    "\"g43\" is not one of the networks"));
+	assert_non_null(strstr(rep, ":12:57: error: appliances[0]: expected a "
+	    "port from 1 to 65535, found \"0\""));
+	assert_non_null(strstr(rep, ":13:12: error: appliances[1]: duplicate "
+	    "appliance name \"a1\" (first at line 12)"));
+	assert_non_null(strstr(rep, ":13:39: error: appliances[1]: address: "
+	    "expected an IPv4 or IPv6 address, found \"x\""));
+	assert_non_null(strstr(rep, ":14:5: error: appliances[2]: network: "
+	    "required"));
+	free(rep);
+}
+
 int
 main(void)
 {
@@ -308,6 +402,8 @@ main(void)
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_route_checks),
 		cmocka_unit_test(test_yaml_hazards),
+		cmocka_unit_test(test_access_sections),
+		cmocka_unit_test(test_access_errors),
 	};
 
 	return cmocka_run_group_tests_name("broker/config", tests, NULL, NULL);
