@@ -18,6 +18,9 @@
  * The embedded default: no guest networks and no roles; nothing listens
  * beyond loopback.  Later roles add their loopback listeners here.
  */
+/* Where installed role programs live: vnf-broker-ssh, -proxy, -engine. */
+#define ROLE_PROGRAM_DIR	LIBEXECDIR "/vnf-broker"
+
 const char config_default_yaml[] =
     "# vnf-brokerd embedded default configuration\n"
     "user: vnf-broker\n"
@@ -209,14 +212,13 @@ cfg_role(struct cfg_ctx *c, const struct ynode *map, enum role_id id)
 				rc->args[rc->nargs++] = xstrdup(v->items[i]->str);
 		}
 	}
-	/*
-	 * The ssh, proxy and engine programs arrive with their own issues;
-	 * until a role has a built-in program, enabling it needs one named.
-	 */
 	if (rc->enabled && rc->program == NULL)
-		cfg_error(c, map, path, "program: required (no built-in %s "
-		    "role program is installed in this version)",
+		rc->program = xasprintf("%s/vnf-broker-%s", ROLE_PROGRAM_DIR,
 		    role_names[id]);
+	if (rc->enabled && access(rc->program, X_OK) == -1)
+		cfg_error(c, ynode_get(map, "program") ? ynode_get(map,
+		    "program") : map, path, "program: %s: %s", rc->program,
+		    strerror(errno));
 }
 
 static void

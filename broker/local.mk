@@ -24,3 +24,7 @@ broker_vnf_brokerd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
 broker_vnf_brokerd_LDADD = broker/libparent.a provider/libprovider.a \
 	netns/libnetns.a common/libcommon.a \
 	$(LIBEVENT_LIBS) $(YAML_LIBS) $(JANSSON_LIBS) $(LIBNL_LIBS)
+
+# Each role's program and its own rules.
+include broker/ssh.mk
+include broker/proxy.mk

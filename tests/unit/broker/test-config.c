@@ -74,7 +74,7 @@ static const char good[] =
     "log: {level: debug, target: syslog}\n"
     "roles:\n"
     "  engine:\n"
-    "    program: /usr/lib/vnf-broker/test-role\n"
+    "    program: /bin/true\n"
     "    args: [--report, /tmp/r]\n"
     "  ssh: {enabled: false}\n"
     "networks:\n"
@@ -107,8 +107,7 @@ test_good(void **state)
 	assert_int_equal(conf->log_level, LOG_LEVEL_DEBUG);
 	assert_int_equal(conf->log_syslog, 1);
 	assert_true(conf->roles[ROLE_ENGINE].enabled);
-	assert_string_equal(conf->roles[ROLE_ENGINE].program,
-	    "/usr/lib/vnf-broker/test-role");
+	assert_string_equal(conf->roles[ROLE_ENGINE].program, "/bin/true");
 	assert_int_equal(conf->roles[ROLE_ENGINE].nargs, 2);
 	assert_string_equal(conf->roles[ROLE_ENGINE].args[1], "/tmp/r");
 	assert_null(conf->roles[ROLE_ENGINE].args[2]);
@@ -216,7 +215,14 @@ test_required_fields(void **state)
 
 	conf = parse("roles:\n  engine: {}\n", &rep, &nerr);
 	assert_null(conf);
-	assert_non_null(strstr(rep, "roles.engine: program: required"));
+	assert_non_null(strstr(rep, ":2:11: error: roles.engine: program: "
+	    LIBEXECDIR "/vnf-broker/vnf-broker-engine: No such file"));
+	free(rep);
+	conf = parse("roles:\n  engine: {program: /nonexistent/x}\n", &rep,
+	    &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, ":2:21: error: roles.engine: program: "
+	    "/nonexistent/x: No such file or directory"));
 	free(rep);
 }
 

@@ -1,0 +1,1 @@
+# The HTTP proxy role: rules added by its author.

@@ -1,0 +1,1 @@
+# The SSH jump host role: rules added by its author.
