@@ -41,8 +41,7 @@ parent_net_attach(struct parent *p, const struct netns_spec *spec,
 	if ((r = netns_attach(spec, &net, cause)) != 0)
 		return r;
 	p->nets = xreallocarray(p->nets, p->nnets + 1, sizeof(*p->nets));
-	p->nets[p->nnets++] = net;
-	log_info("network %s attached (%s)", spec->name, netns_net_ifname(net));
+	p->nets[p->nnets++] = net;	/* netns_attach() logged it */
 	return 0;
 }
 
@@ -63,8 +62,6 @@ parent_net_detach(struct parent *p, const char *name, char **cause)
 	memmove(&p->nets[i], &p->nets[i + 1],
 	    (p->nnets - i - 1) * sizeof(*p->nets));
 	p->nnets--;
-	if (r == 0)
-		log_info("network %s detached", name);
 	return r;
 }
 
