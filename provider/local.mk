@@ -6,3 +6,4 @@ provider_libprovider_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(
 include provider/jsonpath.mk
 include provider/template.mk
 include provider/dict.mk
+include provider/exec.mk

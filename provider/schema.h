@@ -5,7 +5,7 @@
  *   data:
  *     action:   {type: enum, values: [pass, block], required: true}
  *     port:     {type: port}
- *     source:   {type: cidr, default: any}
+ *     source:   {type: cidr, default: 0.0.0.0/0}
  *     name:     {type: string, pattern: '^[a-z]+$', min: 1, max: 64}
  *     rules:    {type: list, items: {type: object, fields: {...}}}
  *
@@ -15,6 +15,10 @@
  * length or list length), values (enum; also `enum:` as in CloudStack's
  * examples, which implies type enum when type is string), items (list),
  * fields (object).
+ *
+ * Input from CloudStack's API maps is all strings: an int or port given as
+ * a string of digits, and a bool given as "true" or "false", are accepted
+ * and converted in the validated copy.  See docs/templates.md.
  *
  * Ownership: schema_load() returns a schema the caller frees with
  * schema_free().  schema_validate() returns a new object with defaults

@@ -2,7 +2,7 @@
  * Templates: the {{ ... }} language of provider dictionaries.
  *
  * One grammar behind every form CloudStack's examples use; see
- * docs/provider-dictionary.md, "Templates", for the reference.
+ * docs/templates.md for the reference.
  *
  *   text      := ( literal | "{{" tag "}}" )*
  *   tag       := expr ( "|" filter )*                         output
@@ -30,8 +30,12 @@
  *                        is JSON-string-escaped; outside one it is written as
  *                        a JSON value (strings quoted, numbers as numbers)
  *   TPL_CTX_URL          a URL: percent-encoded as a path segment before
- *                        '?', as a query component after
- *   TPL_CTX_HEADER       a header value: CR, LF and NUL refused
+ *                        '?', as a query component after; in the host
+ *                        part only host, address and port characters
+ *                        pass (a bare IPv6 address gets brackets); at
+ *                        the very start only a whole http(s) URL
+ *   TPL_CTX_HEADER       a header value: CR, LF, NUL and other control
+ *                        characters but tab refused
  *   TPL_CTX_FORM         application/x-www-form-urlencoded value
  *   TPL_CTX_CLI          one CLI line: newline, CR and other control
  *                        characters refused
@@ -87,7 +91,8 @@ int	tpl_render(const struct tpl *t, enum tpl_ctx ctx, json_t *env,
  * Every variable path the template reads, for load-time checks: cb is
  * called once per reference with its root ("get_data", "get_cs_data",
  * "mgmt_ip", ...; ".X" forms report root "get_data"), the first field
- * after the root or NULL, the list index used or -1, and where it is.
+ * after the root or NULL, the list index used or -1, and where it is
+ * (get_data[0].X: field "X", index 0; get_data.X: "X", -1).
  * Loop variables and names bound by "for" are not reported.
  */
 typedef void	(*tpl_var_cb)(const char *root, const char *field, int index,

@@ -1,0 +1,1 @@
+# CLI transforms, CloudStack signing, HTTP executor: rules added by their author.
