@@ -102,13 +102,14 @@ parent_audit_open(struct parent *p)
 static json_t *
 parent_role_view(struct parent *p, struct role *r)
 {
-	json_t *view, *nets;
+	json_t *view, *nets, *settings;
 	size_t i;
 
 	view = json_deep_copy(p->conf->view);
 	json_object_set_new(view, "role", json_string(r->def->name));
-	json_object_set(view, "settings", p->conf->role_settings[r->def->id] ?
-	    p->conf->role_settings[r->def->id] : json_object());
+	settings = p->conf->role_settings[r->def->id];
+	json_object_set_new(view, "settings", settings != NULL ?
+	    json_deep_copy(settings) : json_object());
 	nets = json_array();
 	for (i = 0; i < p->nnets; i++)
 		json_array_append_new(nets, json_string(netns_net_name(
