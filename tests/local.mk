@@ -68,3 +68,10 @@ noinst_PROGRAMS += tests/bench/bench-netns
 tests_bench_bench_netns_SOURCES = tests/bench/bench-netns.c
 tests_bench_bench_netns_LDADD = netns/libnetns.a common/libcommon.a \
 	$(LIBNL_LIBS)
+
+noinst_PROGRAMS += tests/bench/bench-provider
+tests_bench_bench_provider_SOURCES = tests/bench/bench-provider.c
+tests_bench_bench_provider_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_bench_bench_provider_LDADD = provider/libprovider.a common/libcommon.a \
+	$(YAML_LIBS) $(JANSSON_LIBS) $(PCRE2_LIBS)
+EXTRA_DIST += tests/bench/provider-bench.sh
