@@ -90,24 +90,7 @@ void
 cfg_check_keys(struct cfg_ctx *c, const struct ynode *map, const char *path,
     const char *const *allowed)
 {
-	const struct ynode *k;
-	const char *hint;
-	size_t i, j;
-
-	for (i = 0; i < map->n; i++) {
-		k = map->pairs[i].key;
-		for (j = 0; allowed[j] != NULL; j++)
-			if (strcmp(k->str, allowed[j]) == 0)
-				break;
-		if (allowed[j] != NULL)
-			continue;
-		hint = str_suggest(k->str, allowed);
-		if (hint != NULL)
-			cfg_error(c, k, path, "unknown key \"%s\"; did you mean "
-			    "\"%s\"?", k->str, hint);
-		else
-			cfg_error(c, k, path, "unknown key \"%s\"", k->str);
-	}
+	ydoc_check_keys(c->d, DIAG_ERROR, map, path, allowed);
 }
 
 int

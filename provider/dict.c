@@ -119,25 +119,7 @@ void
 dict_check_keys(struct dctx *c, const struct ynode *map, const char *path,
     const char *const *allowed)
 {
-	const struct ynode *k;
-	const char *hint;
-	size_t i, j;
-
-	for (i = 0; i < map->n; i++) {
-		k = map->pairs[i].key;
-		for (j = 0; allowed[j] != NULL; j++)
-			if (strcmp(k->str, allowed[j]) == 0)
-				break;
-		if (allowed[j] != NULL)
-			continue;
-		hint = str_suggest(k->str, allowed);
-		if (hint != NULL)
-			dict_warn(c, k, path, "unknown key \"%s\", ignored; "
-			    "did you mean \"%s\"?", k->str, hint);
-		else
-			dict_warn(c, k, path, "unknown key \"%s\", ignored",
-			    k->str);
-	}
+	ydoc_check_keys(c->d, DIAG_WARNING, map, path, allowed);
 }
 
 static const char *

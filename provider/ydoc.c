@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "common/diag.h"
+#include "common/strutil.h"
 #include "common/xmalloc.h"
 #include "provider/ydoc.h"
 
@@ -357,6 +358,33 @@ ydoc_load_file(const char *path, const struct ydoc_limits *lim,
 	root = ydoc_parse(buf, len, lim, d, empty);
 	free(buf);
 	return root;
+}
+
+size_t
+ydoc_check_keys(struct diags *d, enum diag_severity sev,
+    const struct ynode *map, const char *path, const char *const *allowed)
+{
+	const struct ynode *k;
+	const char *hint, *ignored = sev == DIAG_WARNING ? ", ignored" : "";
+	size_t i, j, n = 0;
+
+	for (i = 0; map != NULL && map->type == YNODE_MAP && i < map->n; i++) {
+		k = map->pairs[i].key;
+		for (j = 0; allowed[j] != NULL; j++)
+			if (strcmp(k->str, allowed[j]) == 0)
+				break;
+		if (allowed[j] != NULL)
+			continue;
+		n++;
+		if ((hint = str_suggest(k->str, allowed)) != NULL)
+			diag_add(d, sev, k->line, k->column, path,
+			    "unknown key \"%s\"%s; did you mean \"%s\"?",
+			    k->str, ignored, hint);
+		else
+			diag_add(d, sev, k->line, k->column, path,
+			    "unknown key \"%s\"%s", k->str, ignored);
+	}
+	return n;
 }
 
 struct ynode *

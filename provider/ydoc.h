@@ -77,6 +77,15 @@ struct ynode *ydoc_load_file(const char *path,
 
 void	ynode_free(struct ynode *n);
 
+/*
+ * Report every key of map that is not in allowed (NULL-terminated) at
+ * severity sev, with a "did you mean" when one is close; a warning says
+ * the key is ignored.  Returns how many were reported.
+ */
+size_t	ydoc_check_keys(struct diags *d, enum diag_severity sev,
+	    const struct ynode *map, const char *path,
+	    const char *const *allowed);
+
 /* The value for key in a map, or NULL. */
 struct ynode *ynode_get(const struct ynode *map, const char *key);
 /* "map", "sequence" or "scalar", for messages. */
