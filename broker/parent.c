@@ -28,6 +28,7 @@
 
 #include "broker/conf.h"
 #include "broker/parent.h"
+#include "broker/proxy-keys.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/strutil.h"
@@ -269,6 +270,9 @@ main(int argc, char **argv)
 	umask(022);
 	parent_own_dir(p.conf->state_dir, 0700, "state_dir");
 	parent_own_dir(p.conf->run_dir, 0755, "run_dir");
+	/* Key material the unprivileged roles cannot make or keep. */
+	if (proxy_keys_prepare(p.conf, &cause) != 0)
+		fatal("proxy TLS certificate: %s", cause);
 	pidfd = parent_pidfile(p.conf->run_dir, &pidpath);
 	signal(SIGPIPE, SIG_IGN);
 

@@ -1,15 +1,199 @@
-/* The `proxy:` section of broker.yaml, checked in the parent. */
+/*
+ * The `proxy:` section of broker.yaml, checked in the parent at load.
+ *
+ * The role runs unprivileged and cannot read root-only key files, so the
+ * certificate, key and client CA named here are read now, while the parent
+ * is still root, and travel to the role inside its settings (the sealed,
+ * private configuration memfd), as PEM text.
+ */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "broker/conf-int.h"
+#include "common/xmalloc.h"
+
+#define PROXY_PEM_MAX	(1024 * 1024)
+
+/* An integer key within [min, max] into out. */
+static void
+proxy_conf_int(struct cfg_ctx *c, const struct ynode *map, const char *key,
+    long long min, long long max, const char *unit, json_t *out)
+{
+	const struct ynode *v;
+	long long n;
+
+	if ((v = ynode_get(map, key)) == NULL)
+		return;
+	if (ynode_int(v, min, max, &n) == -1) {
+		cfg_error(c, v, "proxy", "%s: expected %s from %lld to %lld, "
+		    "found \"%s\"", key, unit, min, max, v->str ? v->str :
+		    ynode_type_name(v->type));
+		return;
+	}
+	json_object_set_new(out, key, json_integer(n));
+}
+
+/* Read a PEM file of at most PROXY_PEM_MAX bytes; NULL after an error. */
+static char *
+proxy_conf_read_pem(struct cfg_ctx *c, const struct ynode *v,
+    const char *key, const char *path)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		cfg_error(c, v, "proxy", "%s: %s: %s", key, path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > PROXY_PEM_MAX) {
+		cfg_error(c, v, "proxy", "%s: %s: expected a PEM file of at "
+		    "most 1 MiB", key, path);
+		goto fail;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			cfg_error(c, v, "proxy", "%s: %s: %s", key, path,
+			    n == 0 ? "file shrank while read" :
+			    strerror(errno));
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	if (strlen(buf) != off || strstr(buf, "-----BEGIN ") == NULL) {
+		cfg_error(c, v, "proxy", "%s: %s: no PEM block in it", key,
+		    path);
+		goto fail;
+	}
+	close(fd);
+	return buf;
+fail:
+	if (buf != NULL) {
+		explicit_bzero(buf, off);
+		free(buf);
+	}
+	close(fd);
+	return NULL;
+}
+
+/* A path key whose PEM contents go to the role as KEY_pem. */
+static int
+proxy_conf_pem(struct cfg_ctx *c, const struct ynode *map, const char *key,
+    json_t *out)
+{
+	const struct ynode *v;
+	char *path, *pem, pemkey[64];
+
+	if ((v = ynode_get(map, key)) == NULL)
+		return 0;
+	if ((path = cfg_abspath(c, v, "proxy")) == NULL)
+		return 0;
+	if ((pem = proxy_conf_read_pem(c, v, key, path)) != NULL) {
+		snprintf(pemkey, sizeof(pemkey), "%s_pem", key);
+		json_object_set_new(out, key, json_string(path));
+		json_object_set_new(out, pemkey, json_string(pem));
+		explicit_bzero(pem, strlen(pem));
+		free(pem);
+	}
+	free(path);
+	return 1;
+}
+
+/* host:port as clients reach the proxy, for the PAC file. */
+static int
+proxy_conf_hostport(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	size_t i;
+
+	if (colon == NULL || colon == s || colon[1] == '\0' ||
+	    strlen(s) > 255)
+		return 0;
+	for (i = 0; s + i < colon; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789-._[]:", s[i]) == NULL)
+			return 0;
+	for (i = 1; colon[i] != '\0'; i++)
+		if (colon[i] < '0' || colon[i] > '9' || i > 5)
+			return 0;
+	return atoi(colon + 1) > 0 && atoi(colon + 1) < 65536;
+}
 
 json_t *
 proxy_conf_parse(struct cfg_ctx *c, const struct ynode *map)
 {
-	static const char *const keys[] = { NULL };
+	static const char *const keys[] = { "tls_certificate", "tls_key",
+	    "client_ca", "client_certificate_required", "connect_timeout",
+	    "idle_timeout", "request_timeout", "shutdown_grace",
+	    "max_connections", "max_request_line", "max_header_size",
+	    "max_headers", "auth_cache_ttl", "pac_proxy", NULL };
+	const struct ynode *v;
+	size_t errs = c->d->nerrors;
+	const char *s;
+	json_t *out;
+	int cert, key, b;
 
 	if (cfg_want(c, map, "proxy", YNODE_MAP) == -1)
 		return NULL;
 	cfg_check_keys(c, map, "proxy", keys);
-	return json_object();
+	out = json_object();
+	cert = proxy_conf_pem(c, map, "tls_certificate", out);
+	key = proxy_conf_pem(c, map, "tls_key", out);
+	if (cert != key)
+		cfg_error(c, map, "proxy", "tls_certificate and tls_key go "
+		    "together: give both, or neither for a self-signed "
+		    "certificate");
+	proxy_conf_pem(c, map, "client_ca", out);
+	if ((v = ynode_get(map, "client_certificate_required")) != NULL) {
+		if (ynode_bool(v, &b) == -1)
+			cfg_error(c, v, "proxy", "client_certificate_required: "
+			    "expected true or false, found \"%s\"", v->str ?
+			    v->str : ynode_type_name(v->type));
+		else if (b && ynode_get(map, "client_ca") == NULL)
+			cfg_error(c, v, "proxy", "client_certificate_required: "
+			    "needs client_ca, the CA that signs them");
+		else
+			json_object_set_new(out, "client_certificate_required",
+			    json_boolean(b));
+	}
+	proxy_conf_int(c, map, "connect_timeout", 1, 300, "seconds", out);
+	proxy_conf_int(c, map, "idle_timeout", 1, 86400, "seconds", out);
+	proxy_conf_int(c, map, "request_timeout", 1, 3600, "seconds", out);
+	proxy_conf_int(c, map, "shutdown_grace", 0, 3600, "seconds", out);
+	proxy_conf_int(c, map, "max_connections", 1, 1000000, "a count", out);
+	proxy_conf_int(c, map, "max_request_line", 256, 65536, "bytes", out);
+	proxy_conf_int(c, map, "max_header_size", 1024, 262144, "bytes", out);
+	proxy_conf_int(c, map, "max_headers", 8, 1024, "a count", out);
+	proxy_conf_int(c, map, "auth_cache_ttl", 0, 86400, "seconds", out);
+	if ((v = ynode_get(map, "pac_proxy")) != NULL &&
+	    (s = cfg_string(c, v, "proxy")) != NULL) {
+		if (!proxy_conf_hostport(s))
+			cfg_error(c, v, "proxy", "pac_proxy: expected HOST:PORT "
+			    "as browsers reach the proxy, such as "
+			    "broker.example:3128, found \"%s\"", s);
+		else
+			json_object_set_new(out, "pac_proxy", json_string(s));
+	}
+	if (c->d->nerrors != errs) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
 }

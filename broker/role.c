@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -239,6 +240,15 @@ role_init(const char *name, const struct role_hooks *hooks, char **cause)
 	if (fcntl(PRIV_FD, F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(PRIV_FD, F_SETFD, FD_CLOEXEC) == -1) {
 		*cause = xasprintf("channel: %s", strerror(errno));
+		return NULL;
+	}
+	/*
+	 * Every role runs as the same user, and exec made this one dumpable
+	 * again: without this, one role could ptrace another and read its
+	 * keys.  Non-dumpable also means no core file.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		*cause = xasprintf("PR_SET_DUMPABLE: %s", strerror(errno));
 		return NULL;
 	}
 	signal(SIGPIPE, SIG_IGN);
