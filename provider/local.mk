@@ -7,3 +7,4 @@ include provider/jsonpath.mk
 include provider/template.mk
 include provider/dict.mk
 include provider/exec.mk
+include provider/sshx.mk
