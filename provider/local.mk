@@ -8,3 +8,4 @@ include provider/template.mk
 include provider/dict.mk
 include provider/exec.mk
 include provider/sshx.mk
+include provider/run.mk

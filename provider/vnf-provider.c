@@ -5,15 +5,27 @@
  *	vnf-provider render [--json] [--show-secrets] FILE SERVICE OPERATION
  *	    [--data JSON] [--cs-data JSON]
  *	vnf-provider jsonpath [--compact] [--paths] EXPR [FILE]
+ *	vnf-provider run FILE --target HOST[:PORT] [--cs-data JSON|FILE]
+ *	    SERVICE OPERATION [--data JSON]
+ *	vnf-provider health FILE --target HOST[:PORT] [--check NAME]
+ *	vnf-provider bootstrap FILE --target HOST[:PORT] [--state FILE]
  *
  * See docs/vnf-provider.1.  Exit status: 0 success; 1 warnings under
  * lint --strict; 2 errors in the input (dictionary, data, expression,
- * document); 64 a usage error.
+ * document); 3 an operation, check or bootstrap that failed (run, health,
+ * bootstrap: the printed result says why); 64 a usage error.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +36,11 @@
 #include "common/diag.h"
 #include "common/strutil.h"
 #include "common/xmalloc.h"
+#include "provider/bootstrap.h"
 #include "provider/dict.h"
+#include "provider/health.h"
 #include "provider/jsonpath.h"
+#include "provider/runner.h"
 
 #define EXIT_WARN	1
 #define EXIT_ERR	2
@@ -44,8 +59,13 @@ usage_main(FILE *fp)
 	    "       %s render [--json] [--show-secrets] FILE SERVICE OPERATION\n"
 	    "           [--data JSON|@FILE] [--cs-data JSON|@FILE]\n"
 	    "       %s jsonpath [--compact] [--paths] EXPR [FILE]\n"
+	    "       %s run FILE --target HOST[:PORT] [--cs-data JSON|FILE]\n"
+	    "           SERVICE OPERATION [--data JSON|@FILE]\n"
+	    "       %s health FILE --target HOST[:PORT] [--check NAME]\n"
+	    "       %s bootstrap FILE --target HOST[:PORT] [--state FILE]\n"
 	    "Run \"%s COMMAND --help\" for one command's options.\n",
-	    progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname,
+	    progname);
 }
 
 /* Read a whole stream, at most MAX_INPUT bytes. */
@@ -554,6 +574,643 @@ out:
 	return rc;
 }
 
+/*
+ * run, health, bootstrap: against a reachable VNF, with plain sockets.
+ *
+ * Every connection goes to --target, whatever host the dictionary's
+ * connection renders: the tool stands in for the broker's socket
+ * callback, which would make the socket inside the appliance's network.
+ */
+
+/* The operation failed, a check failed, the bootstrap did not finish. */
+#define EXIT_FAILED	3
+
+struct tool_target {
+	char		*host;		/* --target, without brackets */
+	int		 port;		/* 0: the connection's port */
+	const char	*known_hosts;	/* TOFU store, one "host:port fp"
+					   per line */
+};
+
+/* Connect a TCP socket to host:port within timeout_ms (0: 10 s). */
+static int
+tool_connect(const char *host, int port, int timeout_ms, char **cause)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct pollfd pfd;
+	char ports[16];
+	socklen_t sl;
+	int fd = -1, err = 0, rc, fl;
+
+	if (timeout_ms <= 0)
+		timeout_ms = 10000;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(ports, sizeof(ports), "%d", port);
+	if ((rc = getaddrinfo(host, ports, &hints, &res)) != 0) {
+		*cause = xasprintf("%s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1) {
+			err = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		err = errno;
+		if (err == EINPROGRESS) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			rc = poll(&pfd, 1, timeout_ms);
+			if (rc == 1) {
+				sl = sizeof(err);
+				if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+				    &sl) == 0 && err == 0)
+					break;
+			} else
+				err = rc == 0 ? ETIMEDOUT : errno;
+		}
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		*cause = xasprintf("connect %s:%d: %s", host, port,
+		    err == ETIMEDOUT ? "timed out" : strerror(err));
+		errno = err;
+		return -1;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl != -1)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+static int
+tool_socket(void *arg, const char *host, int port, int timeout_ms,
+    char **cause)
+{
+	const struct tool_target *tt = arg;
+
+	(void)host;
+	return tool_connect(tt->host, tt->port ? tt->port : port, timeout_ms,
+	    cause);
+}
+
+/* Callbacks go where their URL says (the management server). */
+static int
+tool_callback_socket(void *arg, const char *host, int port, int timeout_ms,
+    char **cause)
+{
+	(void)arg;
+	return tool_connect(host, port, timeout_ms, cause);
+}
+
+/* Trust on first use, in a text file of "host:port SHA256:..." lines. */
+static int
+tool_hostkey(void *arg, const char *host, int port, const char *fp,
+    char **known)
+{
+	const struct tool_target *tt = arg;
+	char key[300], line[512], *sp;
+	FILE *fp_;
+	int eff = tt->port ? tt->port : port;
+
+	(void)host;
+	*known = NULL;
+	snprintf(key, sizeof(key), "%s:%d", tt->host, eff);
+	if ((fp_ = fopen(tt->known_hosts, "r")) != NULL) {
+		while (fgets(line, sizeof(line), fp_) != NULL) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if ((sp = strchr(line, ' ')) == NULL)
+				continue;
+			*sp++ = '\0';
+			if (strcmp(line, key) == 0) {
+				*known = xstrdup(sp);
+				fclose(fp_);
+				return 0;
+			}
+		}
+		fclose(fp_);
+	}
+	if ((fp_ = fopen(tt->known_hosts, "a")) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", progname, tt->known_hosts,
+		    strerror(errno));
+		return -1;
+	}
+	fprintf(fp_, "%s %s\n", key, fp);
+	fclose(fp_);
+	fprintf(stderr, "%s: %s: recorded the host key of %s: %s\n", progname,
+	    tt->known_hosts, key, fp);
+	return 0;
+}
+
+/* HOST, HOST:PORT, [V6], [V6]:PORT. */
+static int
+tool_parse_target(const char *s, struct tool_target *tt)
+{
+	const char *p, *end;
+	char *ep;
+	long v;
+
+	tt->port = 0;
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return -1;
+		tt->host = xstrndup(s + 1, (size_t)(end - s - 1));
+		p = end[1] == ':' ? end + 2 : NULL;
+		if (end[1] != '\0' && end[1] != ':')
+			return -1;
+	} else if ((p = strchr(s, ':')) != NULL && strchr(p + 1, ':') == NULL) {
+		tt->host = xstrndup(s, (size_t)(p - s));
+		p++;
+	} else {
+		tt->host = xstrdup(s);	/* a name, or a bare IPv6 address */
+		p = NULL;
+	}
+	if (*tt->host == '\0')
+		return -1;
+	if (p != NULL) {
+		errno = 0;
+		v = strtol(p, &ep, 10);
+		if (*p == '\0' || *ep != '\0' || errno != 0 || v < 1 ||
+		    v > 65535)
+			return -1;
+		tt->port = (int)v;
+	}
+	return 0;
+}
+
+/* JSON text, @FILE, or a FILE name (what --cs-data FILE means). */
+static json_t *
+tool_json_arg(const char *opt, const char *arg)
+{
+	const char *p = arg;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	if (*p == '{' || *p == '[' || *p == '"' || *p == '@')
+		return render_json_arg(opt, arg);
+	{
+		char *at = xasprintf("@%s", arg);
+		json_t *v = render_json_arg(opt, at);
+
+		free(at);
+		return v;
+	}
+}
+
+static void
+tool_print(json_t *res, int compact)
+{
+	char *s = json_dumps(res, JSON_PRESERVE_ORDER | (compact ?
+	    JSON_COMPACT : JSON_INDENT(2)));
+
+	printf("%s\n", s != NULL ? s : "{}");
+	free(s);
+}
+
+static char *
+tool_default_known_hosts(void)
+{
+	const char *base = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *dir;
+
+	if (base != NULL && *base != '\0')
+		dir = xasprintf("%s/vnf-provider", base);
+	else
+		dir = xasprintf("%s/.local/state/vnf-provider", home ? home :
+		    "/tmp");
+	{
+		/* mkdir -p of the last two levels; errors show on use. */
+		char *parent = xstrdup(dir), *sl = strrchr(parent, '/');
+
+		if (sl != NULL) {
+			*sl = '\0';
+			mkdir(parent, 0700);
+		}
+		free(parent);
+		mkdir(dir, 0700);
+	}
+	{
+		char *f = xasprintf("%s/known_hosts", dir);
+
+		free(dir);
+		return f;
+	}
+}
+
+struct tool_common {
+	struct tool_target	 tt;
+	struct prov_target	 t;
+	struct prov_dict	*dict;
+	json_t			*cs;
+	char			*kh;
+	const char		*hostkey;
+	const char		*callback_url;
+	int			 timeout_s;
+	int			 compact;
+};
+
+static const struct option tool_opts[] = {
+	{ "target", required_argument, NULL, 'T' },
+	{ "cs-data", required_argument, NULL, 'c' },
+	{ "data", required_argument, NULL, 'd' },
+	{ "hostkey", required_argument, NULL, 'K' },
+	{ "known-hosts", required_argument, NULL, 'k' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "callback-url", required_argument, NULL, 'C' },
+	{ "check", required_argument, NULL, 'n' },
+	{ "state", required_argument, NULL, 's' },
+	{ "deadline", required_argument, NULL, 'D' },
+	{ "retry", required_argument, NULL, 'r' },
+	{ "compact", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+exec_usage(FILE *fp, const char *cmd)
+{
+	if (strcmp(cmd, "run") == 0)
+		fprintf(fp, "usage: %s run FILE --target HOST[:PORT] "
+		    "[--cs-data JSON|FILE]\n"
+		    "           SERVICE OPERATION [--data JSON|@FILE] "
+		    "[options]\n"
+		    "Run one operation against the VNF at --target and print "
+		    "the result JSON.\n", progname);
+	else if (strcmp(cmd, "health") == 0)
+		fprintf(fp, "usage: %s health FILE --target HOST[:PORT] "
+		    "[--cs-data JSON|FILE] [--check NAME]\n"
+		    "           [options]\n"
+		    "Run the dictionary's health checks and print the "
+		    "aggregate.\n", progname);
+	else
+		fprintf(fp, "usage: %s bootstrap FILE --target HOST[:PORT] "
+		    "[--cs-data JSON|FILE] [--state FILE]\n"
+		    "           [--deadline SECONDS] [--retry MS] [options]\n"
+		    "Bootstrap the VNF (or resume the bootstrap kept in "
+		    "--state).\n", progname);
+	fprintf(fp,
+	    "Options:\n"
+	    "  --target HOST[:PORT]  where every connection goes (PORT "
+	    "replaces the\n"
+	    "                        connection's port)\n"
+	    "  --cs-data JSON|FILE   the CloudStack data (default {}; "
+	    "mgmt_ip defaults\n"
+	    "                        to the target host)\n"
+	    "  --hostkey SHA256:...  the SSH host key to accept\n"
+	    "  --known-hosts FILE    trust-on-first-use store (default\n"
+	    "                        ~/.local/state/vnf-provider/known_hosts)\n"
+	    "  --timeout SECONDS     per connection and command (default: "
+	    "the dictionary's)\n"
+	    "  --callback-url URL    the CloudStack API for cloudstack-api "
+	    "callbacks\n"
+	    "  --compact             print the result on one line\n"
+	    "Exit status: 0 success (healthy, ready), 3 failed (the result "
+	    "says why),\n"
+	    "2 errors in the input, 64 a usage error.\n");
+}
+
+static void
+tool_common_free(struct tool_common *tc)
+{
+	prov_dict_free(tc->dict);
+	json_decref(tc->cs);
+	free(tc->tt.host);
+	free(tc->kh);
+}
+
+/* Load the dictionary and set up the target; 0 or an exit status. */
+static int
+tool_setup(struct tool_common *tc, const char *file, const char *target)
+{
+	struct diags d;
+	size_t i;
+
+	if (target == NULL) {
+		fprintf(stderr, "%s: --target HOST[:PORT] is required\n",
+		    progname);
+		return EXIT_USAGE;
+	}
+	if (tool_parse_target(target, &tc->tt) != 0) {
+		fprintf(stderr, "%s: --target %s: expected HOST, HOST:PORT or "
+		    "[ADDRESS]:PORT\n", progname, target);
+		return EXIT_USAGE;
+	}
+	diags_init(&d, file);
+	tc->dict = prov_dict_load(file, &d);
+	if (tc->dict == NULL) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return EXIT_ERR;
+	}
+	diags_free(&d);
+	if (tc->cs == NULL)
+		tc->cs = json_object();
+	if (!json_is_object(tc->cs)) {
+		fprintf(stderr, "%s: --cs-data: expected a JSON object\n",
+		    progname);
+		return EXIT_ERR;
+	}
+	/* The management address defaults to the target. */
+	if (json_object_get(tc->cs, "mgmt_ip") == NULL)
+		json_object_set_new(tc->cs, "mgmt_ip",
+		    json_string(tc->tt.host));
+	for (i = 0; i < tc->dict->ncs_keys; i++)
+		if (strstr(tc->dict->cs_keys[i], "mgmt_ip") != NULL &&
+		    json_object_get(tc->cs, tc->dict->cs_keys[i]) == NULL)
+			json_object_set_new(tc->cs, tc->dict->cs_keys[i],
+			    json_string(tc->tt.host));
+	if (tc->kh == NULL)
+		tc->kh = tool_default_known_hosts();
+	tc->tt.known_hosts = tc->kh;
+	tc->t.name = tc->tt.host;
+	tc->t.address = tc->tt.host;
+	tc->t.open_socket = tool_socket;
+	tc->t.socket_arg = &tc->tt;
+	tc->t.hostkey_sha256 = tc->hostkey;
+	tc->t.hostkey_cb = tool_hostkey;
+	tc->t.hostkey_arg = &tc->tt;
+	tc->t.callback_socket = tool_callback_socket;
+	tc->t.cloudstack_url = tc->callback_url;
+	tc->t.timeout_ms = tc->timeout_s * 1000;
+	return 0;
+}
+
+/* Options every one of the three takes; 1 handled, 0 not, -1 bad. */
+static int
+tool_common_opt(struct tool_common *tc, int ch, const char **target)
+{
+	char *ep;
+	long v;
+
+	switch (ch) {
+	case 'T':
+		*target = optarg;
+		return 1;
+	case 'c':
+		json_decref(tc->cs);
+		return (tc->cs = tool_json_arg("--cs-data", optarg)) == NULL ?
+		    -1 : 1;
+	case 'K':
+		tc->hostkey = optarg;
+		return 1;
+	case 'k':
+		free(tc->kh);
+		tc->kh = xstrdup(optarg);
+		return 1;
+	case 't':
+		v = strtol(optarg, &ep, 10);
+		if (*optarg == '\0' || *ep != '\0' || v < 1 ||
+		    v > PROV_MAX_TIMEOUT) {
+			fprintf(stderr, "%s: --timeout %s: expected 1-%d "
+			    "seconds\n", progname, optarg, PROV_MAX_TIMEOUT);
+			return -1;
+		}
+		tc->timeout_s = (int)v;
+		return 1;
+	case 'C':
+		tc->callback_url = optarg;
+		return 1;
+	case 'j':
+		tc->compact = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	struct tool_common tc;
+	struct prov_run_req rq;
+	const char *target = NULL;
+	json_t *data = NULL, *res = NULL;
+	int ch, rc = EXIT_USAGE, r;
+
+	memset(&tc, 0, sizeof(tc));
+	while ((ch = getopt_long(argc, argv, "h", tool_opts, NULL)) != -1) {
+		if ((r = tool_common_opt(&tc, ch, &target)) == 1)
+			continue;
+		if (r == -1)
+			goto out;
+		if (ch == 'd') {
+			json_decref(data);
+			if ((data = tool_json_arg("--data", optarg)) == NULL) {
+				rc = EXIT_ERR;
+				goto out;
+			}
+			continue;
+		}
+		if (ch == 'h') {
+			exec_usage(stdout, "run");
+			rc = 0;
+			goto out;
+		}
+		exec_usage(stderr, "run");
+		goto out;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 3) {
+		exec_usage(stderr, "run");
+		goto out;
+	}
+	if ((rc = tool_setup(&tc, argv[0], target)) != 0)
+		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.service = argv[1];
+	rq.operation = argv[2];
+	rq.data = data;
+	rq.cs_data = tc.cs;
+	r = prov_run_op(tc.dict, &tc.t, &rq, &res);
+	tool_print(res, tc.compact);
+	rc = r == 0 ? 0 : EXIT_FAILED;
+out:
+	json_decref(res);
+	json_decref(data);
+	tool_common_free(&tc);
+	return rc;
+}
+
+static int
+cmd_health(int argc, char **argv)
+{
+	struct tool_common tc;
+	const char *target = NULL, *only = NULL;
+	json_t *res = NULL;
+	int ch, rc = EXIT_USAGE, r;
+
+	memset(&tc, 0, sizeof(tc));
+	while ((ch = getopt_long(argc, argv, "h", tool_opts, NULL)) != -1) {
+		if ((r = tool_common_opt(&tc, ch, &target)) == 1)
+			continue;
+		if (r == -1)
+			goto out;
+		if (ch == 'n') {
+			only = optarg;
+			continue;
+		}
+		if (ch == 'h') {
+			exec_usage(stdout, "health");
+			rc = 0;
+			goto out;
+		}
+		exec_usage(stderr, "health");
+		goto out;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1) {
+		exec_usage(stderr, "health");
+		goto out;
+	}
+	if ((rc = tool_setup(&tc, argv[0], target)) != 0)
+		goto out;
+	r = prov_health_run(tc.dict, &tc.t, tc.cs, only, &res);
+	if (r == -ENOENT) {
+		fprintf(stderr, "%s: %s: no health check \"%s\"\n", progname,
+		    argv[0], only);
+		rc = EXIT_ERR;
+		goto out;
+	}
+	tool_print(res, tc.compact);
+	rc = r == 0 ? 0 : EXIT_FAILED;
+out:
+	json_decref(res);
+	tool_common_free(&tc);
+	return rc;
+}
+
+/* --state FILE: JSON, replaced atomically, mode 0600. */
+static int
+state_load(void *arg, json_t **state, char **cause)
+{
+	const char *path = arg;
+	json_error_t err;
+
+	*state = NULL;
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	if ((*state = json_load_file(path, 0, &err)) == NULL) {
+		*cause = xasprintf("%s: %s", path, err.text);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+state_save(void *arg, json_t *state, char **cause)
+{
+	const char *path = arg;
+	char *tmp = xasprintf("%s.tmp", path), *s;
+	size_t len;
+	int fd, rc = -1;
+
+	s = json_dumps(state, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (s == NULL) {
+		*cause = xstrdup("cannot encode the state");
+		goto out;
+	}
+	len = strlen(s);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1) {
+		*cause = xasprintf("%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write(fd, s, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) != 0) {
+		*cause = xasprintf("%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	freezero_str(s);
+	free(tmp);
+	return rc;
+}
+
+static int
+cmd_bootstrap(int argc, char **argv)
+{
+	struct tool_common tc;
+	struct prov_boot_opts bo;
+	struct prov_boot_store store;
+	const char *target = NULL, *state = NULL;
+	json_t *res = NULL;
+	char *ep;
+	long v;
+	int ch, rc = EXIT_USAGE, r;
+
+	memset(&tc, 0, sizeof(tc));
+	memset(&bo, 0, sizeof(bo));
+	while ((ch = getopt_long(argc, argv, "h", tool_opts, NULL)) != -1) {
+		if ((r = tool_common_opt(&tc, ch, &target)) == 1)
+			continue;
+		if (r == -1)
+			goto out;
+		switch (ch) {
+		case 's':
+			state = optarg;
+			continue;
+		case 'D':
+		case 'r':
+			v = strtol(optarg, &ep, 10);
+			if (*optarg == '\0' || *ep != '\0' || v < 1 ||
+			    v > 86400000) {
+				fprintf(stderr, "%s: %s: not a positive "
+				    "number\n", progname, optarg);
+				goto out;
+			}
+			if (ch == 'D')
+				bo.deadline_s = (int)v;
+			else
+				bo.retry_ms = (int)v;
+			continue;
+		case 'h':
+			exec_usage(stdout, "bootstrap");
+			rc = 0;
+			goto out;
+		}
+		exec_usage(stderr, "bootstrap");
+		goto out;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1) {
+		exec_usage(stderr, "bootstrap");
+		goto out;
+	}
+	if ((rc = tool_setup(&tc, argv[0], target)) != 0)
+		goto out;
+	if (state != NULL) {
+		store.load = state_load;
+		store.save = state_save;
+		store.arg = (void *)(uintptr_t)state;
+		bo.store = &store;
+	}
+	r = prov_boot_run(tc.dict, &tc.t, tc.cs, &bo, &res);
+	tool_print(res, tc.compact);
+	rc = r == 0 ? 0 : EXIT_FAILED;
+out:
+	json_decref(res);
+	tool_common_free(&tc);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -564,9 +1221,12 @@ main(int argc, char **argv)
 		{ "lint", cmd_lint },
 		{ "render", cmd_render },
 		{ "jsonpath", cmd_jsonpath },
+		{ "run", cmd_run },
+		{ "health", cmd_health },
+		{ "bootstrap", cmd_bootstrap },
 	};
 	static const char *const names[] = { "lint", "render", "jsonpath",
-	    NULL };
+	    "run", "health", "bootstrap", NULL };
 	const char *hint;
 	size_t i;
 

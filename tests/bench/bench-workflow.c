@@ -1,0 +1,349 @@
+/*
+ * The operation runner's speed, for tests/bench/workflow-bench.sh.
+ *
+ *	bench-workflow serve PORT
+ *		a small HTTP/1.0 server on 127.0.0.1:PORT answering every
+ *		request with a fixed JSON list (the "HTTP VNF"), 8 threads
+ *	bench-workflow run DICT SERVICE OPERATION --target HOST:PORT
+ *	    [--cs-data JSON] [--hostkey SHA256:...] [--count N]
+ *	    [--seconds S] [--parallel K]
+ *		runs the operation up to N times or S seconds, one after the
+ *		other (K = 1) or on the runner's pool as K appliances at
+ *		the same address (K > 1), and prints one line:
+ *		ops=N failed=F seconds=X ops_per_s=Y p50_ms=A p99_ms=B
+ *
+ * Each operation is a full run: validate, render, connect (a new TCP or
+ * SSH connection: the runner keeps none), execute, judge, transform.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/diag.h"
+#include "provider/dict.h"
+#include "provider/http.h"
+#include "provider/runner.h"
+
+static const char body[] =
+    "{\"rows\": [{\"id\": 1, \"action\": \"pass\", \"port\": 22}, "
+    "{\"id\": 2, \"action\": \"block\", \"port\": 23}, "
+    "{\"id\": 3, \"action\": \"pass\", \"port\": 443}]}";
+
+static void *
+serve_thread(void *arg)
+{
+	int ls = *(int *)arg, c;
+	char buf[8192], resp[1024];
+	ssize_t n;
+	size_t got;
+	int rl;
+
+	rl = snprintf(resp, sizeof(resp), "HTTP/1.0 200 OK\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", strlen(body), body);
+	for (;;) {
+		if ((c = accept(ls, NULL, NULL)) == -1)
+			continue;
+		got = 0;
+		while (got < sizeof(buf) - 1 && (n = read(c, buf + got,
+		    sizeof(buf) - 1 - got)) > 0) {
+			got += (size_t)n;
+			buf[got] = '\0';
+			if (strstr(buf, "\r\n\r\n") != NULL)
+				break;
+		}
+		/* A short write means the client went away: nothing to do. */
+		if (got > 0)
+			(void)!write(c, resp, (size_t)rl);
+		close(c);
+	}
+	return NULL;
+}
+
+static int
+cmd_serve(int port)
+{
+	struct sockaddr_in sin;
+	pthread_t th;
+	int ls, one = 1, i;
+
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(ls, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(ls, 1024) == -1) {
+		perror("bench-workflow serve");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (i = 0; i < 8; i++)
+		pthread_create(&th, NULL, serve_thread, &ls);
+	for (;;)
+		pause();
+}
+
+struct tgt {
+	struct in_addr	 addr;
+	int		 port;
+};
+
+static int
+bench_socket(void *arg, const char *host, int port, int timeout_ms,
+    char **cause)
+{
+	const struct tgt *t = arg;
+	struct sockaddr_in sin;
+	int fd;
+
+	(void)host;
+	(void)port;
+	(void)timeout_ms;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)t->port);
+	sin.sin_addr = t->addr;
+	if (fd == -1 || connect(fd, (struct sockaddr *)&sin,
+	    sizeof(sin)) == -1) {
+		*cause = strdup(strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct pjob {
+	const struct prov_dict		*dict;
+	const struct prov_target	*t;
+	const struct prov_run_req	*rq;
+	double				*lat;
+	int				*failed;
+	pthread_mutex_t			*mu;
+};
+
+static json_t *
+pjob_run(void *arg, int cancel)
+{
+	struct pjob *j = arg;
+	json_t *res = NULL;
+	double t0 = now_s();
+
+	if (!cancel && prov_run_op(j->dict, j->t, j->rq, &res) != 0) {
+		pthread_mutex_lock(j->mu);
+		(*j->failed)++;
+		pthread_mutex_unlock(j->mu);
+	}
+	*j->lat = (now_s() - t0) * 1000;
+	free(j);
+	return res;
+}
+
+static void
+pjob_done(void *arg, json_t *res)
+{
+	(void)arg;
+	json_decref(res);
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 'T' },
+		{ "cs-data", required_argument, NULL, 'c' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "hostkey", required_argument, NULL, 'K' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "parallel", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct prov_dict *dict;
+	struct prov_target *tg;
+	struct prov_run_req rq;
+	struct prov_run_pool *pool = NULL;
+	struct prov_run_pool_opts po;
+	struct tgt tt;
+	struct diags d;
+	json_t *cs = NULL, *data = NULL, *res;
+	const char *target = NULL, *hostkey = NULL;
+	char *colon, *cause = NULL, names[64][24];
+	double *lat, t0, el, limit = 10;
+	long count = 1000;
+	int ch, parallel = 1, failed = 0, i;
+	long n = 0;
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'T':
+			target = optarg;
+			break;
+		case 'c':
+			cs = json_loads(optarg, 0, NULL);
+			break;
+		case 'd':
+			data = json_loads(optarg, 0, NULL);
+			break;
+		case 'K':
+			hostkey = optarg;
+			break;
+		case 'n':
+			count = atol(optarg);
+			break;
+		case 's':
+			limit = atof(optarg);
+			break;
+		case 'p':
+			parallel = atoi(optarg);
+			break;
+		default:
+			return 64;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 3 || target == NULL || (colon = strchr(target, ':')) ==
+	    NULL || parallel < 1 || parallel > 64 || count < 1) {
+		fprintf(stderr, "usage: bench-workflow run DICT SERVICE OP "
+		    "--target ADDR:PORT ...\n");
+		return 64;
+	}
+	*colon = '\0';
+	if (inet_pton(AF_INET, target, &tt.addr) != 1)
+		return 64;
+	tt.port = atoi(colon + 1);
+	diags_init(&d, argv[0]);
+	if ((dict = prov_dict_load(argv[0], &d)) == NULL) {
+		diags_print(&d, stderr);
+		return 2;
+	}
+	diags_free(&d);
+	prov_http_init();
+	if (cs == NULL)
+		cs = json_object();
+	json_object_set_new(cs, "mgmt_ip", json_string(target));
+	tg = calloc((size_t)parallel, sizeof(*tg));
+	for (i = 0; i < parallel; i++) {
+		snprintf(names[i], sizeof(names[i]), "appliance-%d", i);
+		tg[i].name = names[i];
+		tg[i].address = target;
+		tg[i].open_socket = bench_socket;
+		tg[i].socket_arg = &tt;
+		tg[i].hostkey_sha256 = hostkey;
+		tg[i].timeout_ms = 10000;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.service = argv[1];
+	rq.operation = argv[2];
+	rq.data = data;
+	rq.cs_data = cs;
+	lat = calloc((size_t)count, sizeof(*lat));
+
+	t0 = now_s();
+	if (parallel == 1) {
+		for (n = 0; n < count && now_s() - t0 < limit; n++) {
+			double s = now_s();
+
+			if (prov_run_op(dict, &tg[0], &rq, &res) != 0) {
+				if (failed++ == 0) {
+					char *js = json_dumps(res, 0);
+
+					fprintf(stderr, "first failure: %s\n",
+					    js);
+					free(js);
+				}
+			}
+			lat[n] = (now_s() - s) * 1000;
+			json_decref(res);
+		}
+	} else {
+		memset(&po, 0, sizeof(po));
+		po.workers = parallel;
+		po.max_queued = (size_t)count + 1;
+		po.max_per_key = (size_t)count + 1;
+		if (prov_run_pool_new(&po, &pool, &cause) != 0) {
+			fprintf(stderr, "%s\n", cause);
+			return 1;
+		}
+		/* Submit in batches so the time limit can stop it. */
+		while (n < count && now_s() - t0 < limit) {
+			long batch = n + parallel * 16 < count ?
+			    n + parallel * 16 : count;
+
+			for (; n < batch; n++) {
+				struct pjob *j = calloc(1, sizeof(*j));
+
+				j->dict = dict;
+				j->t = &tg[n % parallel];
+				j->rq = &rq;
+				j->lat = &lat[n];
+				j->failed = &failed;
+				j->mu = &mu;
+				prov_run_pool_submit(pool, j->t->name, pjob_run,
+				    j, pjob_done, NULL, NULL);
+			}
+			prov_run_pool_drain(pool);
+		}
+		prov_run_pool_free(pool);
+	}
+	el = now_s() - t0;
+	qsort(lat, (size_t)n, sizeof(*lat), dcmp);
+	printf("ops=%ld failed=%d seconds=%.3f ops_per_s=%.1f p50_ms=%.3f "
+	    "p99_ms=%.3f\n", n, failed, el, (double)n / el,
+	    n ? lat[n / 2] : 0.0, n ? lat[(size_t)((double)n * 0.99) <
+	    (size_t)n ? (size_t)((double)n * 0.99) : (size_t)n - 1] : 0.0);
+	free(lat);
+	free(tg);
+	json_decref(cs);
+	json_decref(data);
+	prov_dict_free(dict);
+	return failed == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "serve") == 0)
+		return cmd_serve(atoi(argv[2]));
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	fprintf(stderr, "usage: bench-workflow serve PORT | run ...\n");
+	return 64;
+}
