@@ -128,6 +128,7 @@ proxy_conn_free(struct proxy_conn *pc)
 		bufferevent_free(pc->cli);
 	if (pc->srv != NULL)
 		bufferevent_free(pc->srv);
+	proxy_pump_free(pc->pump);
 	if (pc->ev_timer != NULL)
 		event_free(pc->ev_timer);
 	hp_req_free(&pc->req);

@@ -5,6 +5,10 @@
  * bytes the reading side stops until the writing side drains to half of
  * it.  So a fast sender never fills memory behind a slow receiver.
  *
+ * A plain tunnel (CONNECT on the plain listener) is handed to the
+ * splice(2) pump of proxy-pump.c once its 200 is sent; what follows is
+ * for TLS clients and for the fallback.
+ *
  * A tunnel (CONNECT) passes bytes both ways until both directions have
  * ended; an end of stream on one side is passed on as a half-close
  * (shutdown(SHUT_WR)) once what was queued is written.  A TLS client
@@ -20,6 +24,7 @@
 
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -191,15 +196,14 @@ proxy_big_io(struct proxy_conn *pc)
 	bufferevent_set_max_single_write(pc->srv, PROXY_IO_MAX);
 }
 
+/*
+ * The bufferevent pump for a tunnel: for a TLS client, or a plain one
+ * whose sockets splice(2) cannot serve (proxy-pump.c hands them back,
+ * maybe with a direction already ended).
+ */
 void
-proxy_splice_start(struct proxy_conn *pc)
+proxy_splice_classic(struct proxy_conn *pc)
 {
-	struct evbuffer *cout = bufferevent_get_output(pc->cli);
-
-	pc->state = PC_TUNNEL;
-	pc->status = 200;
-	pc->outcome = "allowed";
-	evbuffer_add_printf(cout, "HTTP/1.1 200 Connection established\r\n\r\n");
 	proxy_big_io(pc);
 	bufferevent_setwatermark(pc->cli, EV_READ, 0, 0);
 	bufferevent_setwatermark(pc->cli, EV_WRITE, PROXY_HIGH_WATER / 2, 0);
@@ -210,15 +214,55 @@ proxy_splice_start(struct proxy_conn *pc)
 	    proxy_splice_event, pc);
 	/* Bytes the client sent right after its CONNECT go through too. */
 	proxy_pump(pc, pc->cli);
-	bufferevent_enable(pc->cli, EV_READ | EV_WRITE);
-	bufferevent_enable(pc->srv, EV_READ | EV_WRITE);
+	bufferevent_enable(pc->cli, EV_WRITE | (pc->cli_eof ? 0 : EV_READ));
+	bufferevent_enable(pc->srv, EV_WRITE | (pc->srv_eof ? 0 : EV_READ));
+	if (pc->cli_eof &&
+	    evbuffer_get_length(bufferevent_get_output(pc->srv)) == 0)
+		proxy_half_close(pc, pc->srv);
+	if (pc->srv_eof &&
+	    evbuffer_get_length(bufferevent_get_output(pc->cli)) == 0)
+		proxy_half_close(pc, pc->cli);
+	(void)proxy_maybe_done(pc);
+}
+
+/* As much of buf as the socket takes now, without blocking. */
+static size_t
+proxy_send_now(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * A CONNECT succeeded.  A plain client gets the 200 straight away and
+ * the fast pump (proxy-pump.c); a TLS client, or a plain one the pump
+ * cannot take, the bufferevent pump.
+ */
+void
+proxy_splice_start(struct proxy_conn *pc)
+{
+	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+	struct evbuffer *cout = bufferevent_get_output(pc->cli);
+	struct timeval tv = { pc->px->set.idle_timeout, 0 };
+	size_t sent = 0;
+
+	pc->state = PC_TUNNEL;
+	pc->status = 200;
+	pc->outcome = "allowed";
 	proxy_conn_touch(pc);
 	evtimer_del(pc->ev_timer);
-	{
-		struct timeval tv = { pc->px->set.idle_timeout, 0 };
-
-		evtimer_add(pc->ev_timer, &tv);
-	}
+	evtimer_add(pc->ev_timer, &tv);
+	if (!pc->tls && evbuffer_get_length(cout) == 0)
+		sent = proxy_send_now(bufferevent_getfd(pc->cli), ok,
+		    sizeof(ok) - 1);
+	if (sent == sizeof(ok) - 1 && proxy_pump_start(pc) == 0)
+		return;
+	evbuffer_add(cout, ok + sent, sizeof(ok) - 1 - sent);
+	proxy_splice_classic(pc);
 }
 
 /*

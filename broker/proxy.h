@@ -4,13 +4,15 @@
  *   proxy-main.c    role start-up, settings, listeners, accept, shutdown
  *   proxy-conn.c    one client connection: head, auth, target, connect
  *   proxy-splice.c  the byte pump: tunnels and forwarded requests
+ *   proxy-pump.c    the fast tunnel pump: splice(2) through pipes
  *   proxy-auth.c    Basic credentials (crypt(3)) and client certificates
  *   proxy-tls.c     the TLS listener's context; a self-signed certificate
  *   proxy-pac.c     GET /proxy.pac
  *   proxy-http.c    the request-head parser (proxy-http.h)
  *
  * One libevent loop, no threads.  A connection owns both its bufferevents
- * and frees itself (proxy_conn_free) when both directions are done.
+ * (or, for a plain tunnel, its pump, which owns both sockets) and frees
+ * itself (proxy_conn_free) when both directions are done.
  */
 #ifndef VB_BROKER_PROXY_H
 #define VB_BROKER_PROXY_H
@@ -66,6 +68,7 @@ struct proxy_listener {
 };
 
 struct proxy_conn;
+struct proxy_pump;
 TAILQ_HEAD(proxy_conns, proxy_conn);
 
 struct proxy {
@@ -99,8 +102,9 @@ enum proxy_state {
 struct proxy_conn {
 	TAILQ_ENTRY(proxy_conn)	 entry;
 	struct proxy		*px;
-	struct bufferevent	*cli;
+	struct bufferevent	*cli;		/* NULL while pump runs */
 	struct bufferevent	*srv;
+	struct proxy_pump	*pump;		/* plain tunnel, or NULL */
 	enum proxy_state	 state;
 	int			 tls;
 	char			 source[64];
@@ -154,7 +158,19 @@ void	proxy_conn_stop_idle(struct proxy *px);
 
 /* proxy-splice.c */
 void	proxy_splice_start(struct proxy_conn *pc);
+/* The bufferevent pump for a tunnel (TLS clients; splice unusable). */
+void	proxy_splice_classic(struct proxy_conn *pc);
 void	proxy_forward_start(struct proxy_conn *pc);
+
+/* proxy-pump.c */
+/*
+ * A plain tunnel whose 200 is sent: the pump takes both sockets from
+ * pc->cli and pc->srv (freed, set to NULL) and sets pc->pump.  Returns
+ * -1, the bufferevents untouched, when it cannot.
+ */
+int	proxy_pump_start(struct proxy_conn *pc);
+/* Closes both sockets and the pipes. */
+void	proxy_pump_free(struct proxy_pump *pp);
 
 /* proxy-auth.c */
 void	proxy_auth_init(struct proxy *px);

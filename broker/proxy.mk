@@ -2,7 +2,7 @@
 pkglibexec_PROGRAMS += broker/vnf-broker-proxy
 broker_vnf_broker_proxy_SOURCES = \
 	broker/proxy.h broker/proxy-main.c broker/proxy-conn.c \
-	broker/proxy-splice.c broker/proxy-auth.c broker/proxy-pac.c \
+	broker/proxy-splice.c broker/proxy-pump.c broker/proxy-auth.c broker/proxy-pac.c \
 	broker/proxy-tls.c broker/proxy-tls.h \
 	broker/proxy-http.c broker/proxy-http.h
 broker_vnf_broker_proxy_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
