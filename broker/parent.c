@@ -29,6 +29,7 @@
 #include "broker/conf.h"
 #include "broker/parent.h"
 #include "broker/proxy-keys.h"
+#include "broker/ssh-hostkeys.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/strutil.h"
@@ -39,10 +40,13 @@ usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 	    "usage: vnf-brokerd [-d] [-c file] [--check-config]\n"
+	    "       vnf-brokerd [-c file] --print-host-keys\n"
 	    "       vnf-brokerd --print-default-config | --version\n"
 	    "  -c, --config FILE      configuration (default %s)\n"
 	    "  -t, --check-config     check the configuration and exit\n"
 	    "  -d, --debug            log at debug level\n"
+	    "      --print-host-keys  print the jump host's key fingerprints "
+	    "(made on first use)\n"
 	    "      --print-default-config\n"
 	    "                         print the embedded default and exit\n"
 	    "  -V, --version          print the version and exit\n",
@@ -192,6 +196,7 @@ main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, 't' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "print-default-config", no_argument, NULL, 'P' },
+		{ "print-host-keys", no_argument, NULL, 'K' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -204,7 +209,7 @@ main(int argc, char **argv)
 	struct passwd *pw;
 	struct diags d;
 	size_t i;
-	int ch, check = 0, debug = 0, pidfd;
+	int ch, check = 0, debug = 0, pidfd, print_keys = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -220,6 +225,9 @@ main(int argc, char **argv)
 		case 'P':
 			fputs(config_default_yaml, stdout);
 			return 0;
+		case 'K':
+			print_keys = 1;
+			break;
 		case 'V':
 			printf("vnf-brokerd %s\n", PACKAGE_VERSION);
 			return 0;
@@ -269,8 +277,12 @@ main(int argc, char **argv)
 
 	umask(022);
 	parent_own_dir(p.conf->state_dir, 0700, "state_dir");
-	parent_own_dir(p.conf->run_dir, 0755, "run_dir");
 	/* Key material the unprivileged roles cannot make or keep. */
+	if (print_keys)
+		return sshr_hostkeys_print(p.conf, stdout);
+	if (sshr_hostkeys_setup(p.conf, &cause) != 0)
+		fatal("%s", cause);
+	parent_own_dir(p.conf->run_dir, 0755, "run_dir");
 	if (proxy_keys_prepare(p.conf, &cause) != 0)
 		fatal("proxy TLS certificate: %s", cause);
 	pidfd = parent_pidfile(p.conf->run_dir, &pidpath);

@@ -60,7 +60,7 @@ appliances:
   - {name: vnf-a, network: vbt-na, address: 198.18.1.10, ports: [7000]}
 users:
   - name: ops
-    ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyKeyForConfigTest ops@test"]
+    ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICvWLsP71GqQ3yrUyVPg/tfjNHjDbhaovS3mx5O77fIb ops@test"]
     grants: [{appliances: [vnf-a]}, {networks: [vbt-nb], ports: [7000]}]
 roles:
   engine:

@@ -311,7 +311,7 @@ test_access_sections(void **state)
 	    "audit_log: /var/log/vnf-broker/audit.log\n"
 	    "users:\n"
 	    "  - name: ops\n"
-	    "    ssh_authorized_keys: ['ssh-ed25519 AAAAC3Nza ops']\n"
+	    "    ssh_authorized_keys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICvWLsP71GqQ3yrUyVPg/tfjNHjDbhaovS3mx5O77fIb ops']\n"
 	    "    proxy_password_hash: '$y$j9T$abcdefgh$0123456789'\n"
 	    "    grants: [{appliances: [pfsense-001]}, {networks: [g42], ports: [22]}]\n"
 	    "appliances:\n"
