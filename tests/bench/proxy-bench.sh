@@ -51,7 +51,9 @@ cleanup() {
 	ip netns del vbp-bl 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM HUP PIPE
+trap cleanup EXIT
+# A signal ends the run; the EXIT trap cleans up.
+trap 'exit 130' INT TERM HUP PIPE
 ulimit -n 65536 2>/dev/null || ulimit -n 16384 2>/dev/null
 
 # The lab: 9000 bulk (D n: send n bytes; U n: read n bytes, answer),

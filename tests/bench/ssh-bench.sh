@@ -42,7 +42,10 @@ cleanup() {
 	ip link del vbs-bo 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# A signal ends the run; the EXIT trap cleans up (a bare TERM trap
+# would clean up and then carry on).
+trap 'exit 130' INT TERM
 
 lab_up || { echo "ssh-bench: lab did not come up"; tail -20 "$tmp/broker.log"; exit 1; }
 

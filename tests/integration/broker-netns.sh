@@ -32,7 +32,10 @@ cleanup() {
 	ip link del vbt-nic-b 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# A signal ends the run; the EXIT trap cleans up (a bare TERM trap
+# would clean up and then carry on).
+trap 'exit 130' INT TERM
 
 # Lab side: two namespaces; lab B's NIC pair is made here (attached by MAC),
 # lab A's veth is made by the broker (attached as a lab veth).

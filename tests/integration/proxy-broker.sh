@@ -38,7 +38,9 @@ cleanup() {
 	done
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM HUP PIPE
+trap cleanup EXIT
+# A signal ends the run; the EXIT trap cleans up.
+trap 'exit 130' INT TERM HUP PIPE
 
 # --- certificates: the labs' server, a client CA and a client of it
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

@@ -15,7 +15,10 @@ cleanup() {
 	lab_cleanup
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# A signal ends the run; the EXIT trap cleans up (a bare TERM trap
+# would clean up and then carry on).
+trap 'exit 130' INT TERM
 
 if ! lab_up; then
 	not_ok "lab set up"
