@@ -270,6 +270,8 @@ boot_rotated(struct boot *b, const char *password)
 	}
 	json_decref(keys);
 	json_object_del(b->state, "pending");
+	/* Nothing logged in with the old password is used again. */
+	prov_run_conns_forget(b->t->conns, b->t->name);
 }
 
 static void

@@ -257,6 +257,73 @@ out:
 	return rc;
 }
 
+/* application/x-www-form-urlencoded encoding of s (space as '+'). */
+static char *
+rnd_form_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out, *o;
+
+	o = out = xmalloc(strlen(s) * 3 + 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '*')
+			*o++ = (char)c;
+		else if (c == ' ')
+			*o++ = '+';
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Auth type form: FIELD=TOKEN added to a form body (VyOS's key=).  The
+ * body must be a form, or absent; Content-Type is set when missing.
+ */
+static int
+rnd_auth_form(struct prov_request *r, const struct prov_conn *conn,
+    json_t *env, int mask, char **cause)
+{
+	char *tok = NULL, *enc, *field, *body;
+	size_t i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->header_names[i], "Content-Type") == 0)
+			break;
+	if (i < r->nheaders && strstr(r->header_values[i],
+	    "x-www-form-urlencoded") == NULL) {
+		*cause = xasprintf("auth type form adds the field \"%s\" to a "
+		    "form body, but the body's Content-Type is \"%s\"",
+		    conn->auth.field, r->header_values[i]);
+		return -1;
+	}
+	if (rnd_text(&conn->auth.token, TPL_CTX_TEXT, env, "auth token", &tok,
+	    cause) != 0)
+		return -1;
+	enc = mask ? xstrdup(PROV_MASK) : rnd_form_encode(tok ? tok : "");
+	freezero_str(tok);
+	field = rnd_form_encode(conn->auth.field);
+	body = xasprintf("%s%s%s=%s", r->body ? r->body : "",
+	    r->body && *r->body ? "&" : "", field, enc);
+	free(field);
+	freezero_str(enc);
+	freezero_str(r->body);
+	r->body = body;
+	r->bodylen = strlen(body);
+	if (i == r->nheaders)
+		rnd_header_set(r, "Content-Type",
+		    xstrdup("application/x-www-form-urlencoded"));
+	return 0;
+}
+
 /* The rendered output of the commands template, one line each. */
 static void
 rnd_split_lines(struct prov_request *r, char *text)
@@ -533,6 +600,9 @@ prov_op_render(const struct prov_dict *dict, const struct prov_op *op,
 					    xstrdup("application/json"));
 			}
 		}
+		if (conn != NULL && conn->auth.kind == PROV_AUTH_FORM &&
+		    rnd_auth_form(r, conn, env, mask, cause) != 0)
+			goto out;
 	}
 	if (op->callback != NULL && rnd_callback(r, op, env, mask, cause) != 0)
 		goto out;

@@ -25,6 +25,7 @@
 #include "common/xmalloc.h"
 #include "provider/dict-int.h"
 #include "provider/dict.h"
+#include "provider/jsonpath.h"
 #include "provider/schema.h"
 #include "provider/template.h"
 #include "provider/ydoc.h"
@@ -733,16 +734,142 @@ dict_general_info(struct dctx *c, const struct ynode *n)
 #define CONN_VERIFY	0x20
 #define CONN_AUTH	0x40
 #define CONN_HEADERS	0x80
+#define CONN_KEY	0x100
+#define CONN_PASSPHRASE	0x200
+#define CONN_PIN	0x400
 
 static const char *const conn_auth_kinds[] = { "none", "basic", "bearer",
-    "api_key", "form", NULL };
+    "api_key", "form", "login", NULL };
+
+/* A string key of an auth map, or NULL. */
+static char *
+dict_auth_str(struct dctx *c, const struct ynode *n, const char *path,
+    const char *key)
+{
+	const struct ynode *v;
+	char p[PROV_PATH_MAX];
+
+	if ((v = ynode_get(n, key)) == NULL)
+		return NULL;
+	dict_path(p, sizeof(p), path, key);
+	return dict_string(c, v, p);
+}
+
+/* Keys that belong to one auth kind only: an error on the others. */
+static void
+dict_auth_only(struct dctx *c, const struct ynode *n, const char *path,
+    const char *kind, const char *const *keys, const char *owner)
+{
+	const struct ynode *v;
+	char p[PROV_PATH_MAX];
+
+	for (; *keys != NULL; keys++)
+		if ((v = ynode_get(n, *keys)) != NULL) {
+			dict_path(p, sizeof(p), path, *keys);
+			dict_error(c, v, p, "\"%s\" belongs to auth type %s, "
+			    "not %s", *keys, owner, kind);
+		}
+}
+
+/*
+ * The login request of auth type login: login_url (required),
+ * login_method, login_body (a map is sent as JSON, a string as a form),
+ * token_path (a JSONPath into the response, required), and where the
+ * token goes: token_header (+ token_prefix) or token_cookie.
+ */
+static void
+dict_auth_login(struct dctx *c, const struct ynode *n, const char *path,
+    const struct scope *s, struct prov_auth *a)
+{
+	const struct ynode *v;
+	char p[PROV_PATH_MAX], *cause = NULL;
+	const char *verb;
+
+	if ((v = ynode_get(n, "login_url")) != NULL) {
+		dict_path(p, sizeof(p), path, "login_url");
+		dict_text(c, v, p, 0, s, &a->login_url);
+	} else
+		dict_error(c, n, path, "missing required key \"login_url\" "
+		    "for auth type login");
+	if ((v = ynode_get(n, "login_method")) != NULL) {
+		dict_path(p, sizeof(p), path, "login_method");
+		if (dict_want(c, v, p, YNODE_SCALAR) == 0) {
+			if ((verb = dict_http_verb(v->str)) == NULL)
+				dict_error(c, v, p, "expected an HTTP method "
+				    "(GET, POST, PUT, PATCH, DELETE), found "
+				    "\"%s\"", v->str);
+			else
+				a->login_method = xstrdup(verb);
+		}
+	}
+	if (a->login_method == NULL)
+		a->login_method = xstrdup("POST");
+	if ((v = ynode_get(n, "login_body")) != NULL && !ynode_is_null(v)) {
+		dict_path(p, sizeof(p), path, "login_body");
+		if (v->type == YNODE_SCALAR) {
+			const char *q = v->str;
+
+			while (isspace((unsigned char)*q))
+				q++;
+			a->login_body_ctx = *q == '{' || *q == '[' ?
+			    TPL_CTX_JSON : TPL_CTX_FORM;
+			dict_text(c, v, p, 0, s, &a->login_body);
+		} else {
+			a->login_body_ctx = TPL_CTX_JSON;
+			dict_json_body(c, v, p, s, &a->login_body);
+		}
+	}
+	a->username_field = dict_auth_str(c, n, path, "username_field");
+	a->password_field = dict_auth_str(c, n, path, "password_field");
+	if (a->username_field == NULL)
+		a->username_field = xstrdup("username");
+	if (a->password_field == NULL)
+		a->password_field = xstrdup("password");
+	if ((v = ynode_get(n, "token_path")) != NULL) {
+		dict_path(p, sizeof(p), path, "token_path");
+		if (dict_want(c, v, p, YNODE_SCALAR) == 0) {
+			if (jp_compile(v->str, &a->token_jp, &cause) != 0) {
+				dict_error(c, v, p, "invalid JSONPath \"%s\": "
+				    "%s", v->str, cause ? cause :
+				    "invalid expression");
+				free(cause);
+			} else if (!jp_is_singular(a->token_jp))
+				dict_error(c, v, p, "the token JSONPath \"%s\" "
+				    "must be singular (one value: $.a.b, "
+				    "$.list[0].c)", v->str);
+			else
+				a->token_path = xstrdup(v->str);
+		}
+	} else
+		dict_error(c, n, path, "missing required key \"token_path\" "
+		    "for auth type login (a JSONPath such as $.token)");
+	a->token_header = dict_auth_str(c, n, path, "token_header");
+	a->token_prefix = dict_auth_str(c, n, path, "token_prefix");
+	a->token_cookie = dict_auth_str(c, n, path, "token_cookie");
+	if (a->token_cookie != NULL && a->token_header != NULL)
+		dict_error(c, n, path, "token_header and token_cookie are "
+		    "exclusive: the token is sent one way");
+	if (a->token_cookie == NULL && a->token_header == NULL)
+		a->token_header = xstrdup("Authorization");
+	if (a->token_header != NULL && a->token_prefix == NULL)
+		a->token_prefix = xstrdup(strcasecmp(a->token_header,
+		    "Authorization") == 0 ? "Bearer " : "");
+}
 
 static void
 dict_auth(struct dctx *c, const struct ynode *n, const char *path,
     const struct scope *s, struct prov_auth *a)
 {
 	static const char *const keys[] = { "type", "token", "header",
-	    "login_url", "username_field", "password_field", NULL };
+	    "field", "login_url", "login_method", "login_body",
+	    "username_field", "password_field", "token_path", "token_header",
+	    "token_prefix", "token_cookie", NULL };
+	static const char *const login_keys[] = { "login_url", "login_method",
+	    "login_body", "username_field", "password_field", "token_path",
+	    "token_header", "token_prefix", "token_cookie", NULL };
+	static const char *const header_only[] = { "header", NULL };
+	static const char *const field_only[] = { "field", NULL };
+	static const char *const token_only[] = { "token", NULL };
 	const struct ynode *kind = n, *v;
 	char p[PROV_PATH_MAX];
 	const char *hint;
@@ -753,7 +880,7 @@ dict_auth(struct dctx *c, const struct ynode *n, const char *path,
 		kind = ynode_get(n, "type");
 		if (kind == NULL) {
 			dict_error(c, n, path, "missing required key \"type\" "
-			    "(none, basic, bearer, api_key or form)");
+			    "(none, basic, bearer, api_key, form or login)");
 			return;
 		}
 	}
@@ -767,50 +894,49 @@ dict_auth(struct dctx *c, const struct ynode *n, const char *path,
 	if (conn_auth_kinds[i] == NULL) {
 		hint = str_suggest(kind->str, conn_auth_kinds);
 		dict_error(c, kind, path, "unknown auth type \"%s\", expected "
-		    "none, basic, bearer, api_key or form%s%s%s", kind->str,
-		    hint ? "; did you mean \"" : "", hint ? hint : "",
-		    hint ? "\"?" : "");
+		    "none, basic, bearer, api_key, form or login%s%s%s",
+		    kind->str, hint ? "; did you mean \"" : "",
+		    hint ? hint : "", hint ? "\"?" : "");
 		return;
 	}
 	a->kind = (enum prov_auth_kind)i;
 	if (n->type != YNODE_MAP) {
-		if (a->kind == PROV_AUTH_BEARER || a->kind == PROV_AUTH_API_KEY)
+		if (a->kind == PROV_AUTH_BEARER ||
+		    a->kind == PROV_AUTH_API_KEY || a->kind == PROV_AUTH_FORM)
 			dict_error(c, n, path, "auth type %s needs a token: "
 			    "write auth as a map {type, token}", kind->str);
+		else if (a->kind == PROV_AUTH_LOGIN)
+			dict_error(c, n, path, "auth type login needs "
+			    "login_url and token_path: write auth as a map");
 		return;
 	}
 	if ((v = ynode_get(n, "token")) != NULL) {
 		dict_path(p, sizeof(p), path, "token");
 		dict_text(c, v, p, 0, s, &a->token);
-	} else if (a->kind == PROV_AUTH_BEARER || a->kind == PROV_AUTH_API_KEY)
+	} else if (a->kind == PROV_AUTH_BEARER ||
+	    a->kind == PROV_AUTH_API_KEY || a->kind == PROV_AUTH_FORM)
 		dict_error(c, n, path, "missing required key \"token\" for "
 		    "auth type %s", kind->str);
-	if ((v = ynode_get(n, "header")) != NULL) {
-		dict_path(p, sizeof(p), path, "header");
-		a->header = dict_string(c, v, p);
-	}
-	if (a->kind == PROV_AUTH_API_KEY && a->header == NULL)
-		a->header = xstrdup("X-API-Key");
-	if ((v = ynode_get(n, "login_url")) != NULL) {
-		dict_path(p, sizeof(p), path, "login_url");
-		dict_text(c, v, p, 0, s, &a->login_url);
-	} else if (a->kind == PROV_AUTH_FORM)
-		dict_error(c, n, path, "missing required key \"login_url\" "
-		    "for auth type form");
-	if ((v = ynode_get(n, "username_field")) != NULL) {
-		dict_path(p, sizeof(p), path, "username_field");
-		a->username_field = dict_string(c, v, p);
-	}
-	if ((v = ynode_get(n, "password_field")) != NULL) {
-		dict_path(p, sizeof(p), path, "password_field");
-		a->password_field = dict_string(c, v, p);
-	}
+	if (a->kind != PROV_AUTH_BEARER && a->kind != PROV_AUTH_API_KEY &&
+	    a->kind != PROV_AUTH_FORM)
+		dict_auth_only(c, n, path, kind->str, token_only,
+		    "bearer, api_key or form");
+	if (a->kind == PROV_AUTH_API_KEY) {
+		a->header = dict_auth_str(c, n, path, "header");
+		if (a->header == NULL)
+			a->header = xstrdup("X-API-Key");
+	} else
+		dict_auth_only(c, n, path, kind->str, header_only, "api_key");
 	if (a->kind == PROV_AUTH_FORM) {
-		if (a->username_field == NULL)
-			a->username_field = xstrdup("username");
-		if (a->password_field == NULL)
-			a->password_field = xstrdup("password");
-	}
+		a->field = dict_auth_str(c, n, path, "field");
+		if (a->field == NULL)
+			a->field = xstrdup("key");
+	} else
+		dict_auth_only(c, n, path, kind->str, field_only, "form");
+	if (a->kind == PROV_AUTH_LOGIN)
+		dict_auth_login(c, n, path, s, a);
+	else
+		dict_auth_only(c, n, path, kind->str, login_keys, "login");
 }
 
 static enum prov_proto
@@ -834,11 +960,11 @@ dict_conn(struct dctx *c, const struct ynode *n, const char *name,
     const char *path, int initial, struct prov_conn *conn)
 {
 	static const char *const keys[] = { "type", "host", "port",
-	    "username", "password", "timeout", "verify_ssl", "auth", "headers",
-	    NULL };
+	    "username", "password", "private_key", "key_passphrase",
+	    "pinned_sha256", "timeout", "verify_ssl", "auth", "headers", NULL };
 	static const char *const ikeys[] = { "type", "method", "host", "port",
-	    "username", "password", "timeout", "verify_ssl", "auth", "headers",
-	    NULL };
+	    "username", "password", "private_key", "key_passphrase",
+	    "pinned_sha256", "timeout", "verify_ssl", "auth", "headers", NULL };
 	struct scope s = { .path = path };
 	const struct ynode *v, *tv;
 	char p[PROV_PATH_MAX];
@@ -894,6 +1020,21 @@ dict_conn(struct dctx *c, const struct ynode *n, const char *name,
 		if (dict_text(c, v, p, 0, &s, &conn->password) == 0)
 			conn->set |= CONN_PASS;
 	}
+	if ((v = ynode_get(n, "private_key")) != NULL) {
+		dict_path(p, sizeof(p), path, "private_key");
+		if (dict_text(c, v, p, 0, &s, &conn->private_key) == 0)
+			conn->set |= CONN_KEY;
+	}
+	if ((v = ynode_get(n, "key_passphrase")) != NULL) {
+		dict_path(p, sizeof(p), path, "key_passphrase");
+		if (dict_text(c, v, p, 0, &s, &conn->key_passphrase) == 0)
+			conn->set |= CONN_PASSPHRASE;
+	}
+	if ((v = ynode_get(n, "pinned_sha256")) != NULL) {
+		dict_path(p, sizeof(p), path, "pinned_sha256");
+		if (dict_text(c, v, p, 0, &s, &conn->pinned_sha256) == 0)
+			conn->set |= CONN_PIN;
+	}
 	if ((v = ynode_get(n, "timeout")) != NULL) {
 		dict_path(p, sizeof(p), path, "timeout");
 		if (dict_int(c, v, p, 1, PROV_MAX_TIMEOUT, &conn->timeout) == 0)
@@ -919,6 +1060,74 @@ dict_conn(struct dctx *c, const struct ynode *n, const char *name,
 	}
 }
 
+/* A copy of a dictionary text (the template compiled again). */
+static void
+dict_text_copy(struct prov_text *to, const struct prov_text *from)
+{
+	memset(to, 0, sizeof(*to));
+	if (from->src == NULL)
+		return;
+	to->src = xstrdup(from->src);
+	to->line = from->line;
+	to->column = from->column;
+	if (from->tpl != NULL && tpl_compile(to->src, strlen(to->src),
+	    &to->tpl, &(struct tpl_error){ 0 }) != 0)
+		to->tpl = NULL;
+}
+
+static char *
+dict_strdup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* A deep copy of an auth section. */
+static void
+dict_auth_copy(struct prov_auth *to, const struct prov_auth *from)
+{
+	char *cause = NULL;
+
+	memset(to, 0, sizeof(*to));
+	to->kind = from->kind;
+	dict_text_copy(&to->token, &from->token);
+	to->header = dict_strdup(from->header);
+	to->field = dict_strdup(from->field);
+	dict_text_copy(&to->login_url, &from->login_url);
+	to->login_method = dict_strdup(from->login_method);
+	dict_text_copy(&to->login_body, &from->login_body);
+	to->login_body_ctx = from->login_body_ctx;
+	to->username_field = dict_strdup(from->username_field);
+	to->password_field = dict_strdup(from->password_field);
+	to->token_path = dict_strdup(from->token_path);
+	if (to->token_path != NULL && jp_compile(to->token_path,
+	    &to->token_jp, &cause) != 0) {
+		free(cause);
+		to->token_jp = NULL;
+	}
+	to->token_header = dict_strdup(from->token_header);
+	to->token_prefix = dict_strdup(from->token_prefix);
+	to->token_cookie = dict_strdup(from->token_cookie);
+}
+
+static void
+prov_auth_clear(struct prov_auth *a)
+{
+	prov_text_free(&a->token);
+	free(a->header);
+	free(a->field);
+	prov_text_free(&a->login_url);
+	free(a->login_method);
+	prov_text_free(&a->login_body);
+	free(a->username_field);
+	free(a->password_field);
+	free(a->token_path);
+	jp_free(a->token_jp);
+	free(a->token_header);
+	free(a->token_prefix);
+	free(a->token_cookie);
+	memset(a, 0, sizeof(*a));
+}
+
 /* Copy what a connection did not set from the one it extends. */
 static void
 dict_conn_inherit(struct prov_conn *to, const struct prov_conn *from)
@@ -926,51 +1135,32 @@ dict_conn_inherit(struct prov_conn *to, const struct prov_conn *from)
 	size_t i;
 
 	to->proto = from->proto;
-	if (!(to->set & CONN_HOST) && from->host.src != NULL) {
-		to->host = from->host;
-		to->host.src = xstrdup(from->host.src);
-		to->host.tpl = NULL;
-		if (from->host.tpl != NULL &&
-		    tpl_compile(to->host.src, strlen(to->host.src),
-		    &to->host.tpl, &(struct tpl_error){ 0 }) != 0)
-			to->host.tpl = NULL;
-	}
+	if (!(to->set & CONN_HOST))
+		dict_text_copy(&to->host, &from->host);
 	if (!(to->set & CONN_PORT))
 		to->port = from->port;
 	if (!(to->set & CONN_TIMEOUT))
 		to->timeout = from->timeout;
 	if (!(to->set & CONN_VERIFY))
 		to->verify_ssl = from->verify_ssl;
-	if (!(to->set & CONN_USER) && from->username.src != NULL) {
-		to->username.src = xstrdup(from->username.src);
-		to->username.line = from->username.line;
-		to->username.column = from->username.column;
-		if (from->username.tpl != NULL &&
-		    tpl_compile(to->username.src, strlen(to->username.src),
-		    &to->username.tpl, &(struct tpl_error){ 0 }) != 0)
-			to->username.tpl = NULL;
-	}
-	if (!(to->set & CONN_PASS) && from->password.src != NULL) {
-		to->password.src = xstrdup(from->password.src);
-		to->password.line = from->password.line;
-		to->password.column = from->password.column;
-		if (from->password.tpl != NULL &&
-		    tpl_compile(to->password.src, strlen(to->password.src),
-		    &to->password.tpl, &(struct tpl_error){ 0 }) != 0)
-			to->password.tpl = NULL;
-	}
+	if (!(to->set & CONN_USER))
+		dict_text_copy(&to->username, &from->username);
+	if (!(to->set & CONN_PASS))
+		dict_text_copy(&to->password, &from->password);
+	if (!(to->set & CONN_KEY))
+		dict_text_copy(&to->private_key, &from->private_key);
+	if (!(to->set & CONN_PASSPHRASE))
+		dict_text_copy(&to->key_passphrase, &from->key_passphrase);
+	if (!(to->set & CONN_PIN))
+		dict_text_copy(&to->pinned_sha256, &from->pinned_sha256);
+	if (!(to->set & CONN_AUTH))
+		dict_auth_copy(&to->auth, &from->auth);
 	if (!(to->set & CONN_HEADERS) && from->nheaders > 0) {
 		to->headers = xcalloc(from->nheaders, sizeof(*to->headers));
 		for (i = 0; i < from->nheaders; i++) {
 			to->headers[i].name = xstrdup(from->headers[i].name);
-			to->headers[i].value.src =
-			    xstrdup(from->headers[i].value.src);
-			if (from->headers[i].value.tpl != NULL &&
-			    tpl_compile(to->headers[i].value.src,
-			    strlen(to->headers[i].value.src),
-			    &to->headers[i].value.tpl,
-			    &(struct tpl_error){ 0 }) != 0)
-				to->headers[i].value.tpl = NULL;
+			dict_text_copy(&to->headers[i].value,
+			    &from->headers[i].value);
 		}
 		to->nheaders = from->nheaders;
 	}
@@ -1076,11 +1266,10 @@ prov_conn_clear(struct prov_conn *conn)
 	prov_text_free(&conn->host);
 	prov_text_free(&conn->username);
 	prov_text_free(&conn->password);
-	prov_text_free(&conn->auth.token);
-	prov_text_free(&conn->auth.login_url);
-	free(conn->auth.header);
-	free(conn->auth.username_field);
-	free(conn->auth.password_field);
+	prov_text_free(&conn->private_key);
+	prov_text_free(&conn->key_passphrase);
+	prov_text_free(&conn->pinned_sha256);
+	prov_auth_clear(&conn->auth);
 	prov_headers_free(conn->headers, conn->nheaders);
 	memset(conn, 0, sizeof(*conn));
 }

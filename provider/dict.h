@@ -74,16 +74,30 @@ enum prov_auth_kind {
 	PROV_AUTH_BASIC,	/* username:password, Authorization: Basic */
 	PROV_AUTH_BEARER,	/* Authorization: Bearer <token> */
 	PROV_AUTH_API_KEY,	/* <header>: <token> */
-	PROV_AUTH_FORM,		/* POST username/password fields to login_url */
+	PROV_AUTH_FORM,		/* <field>=<token> in a form body (VyOS key=) */
+	PROV_AUTH_LOGIN,	/* a login request gives a token (JSONPath),
+				   sent as a header or a cookie */
 };
 
 struct prov_auth {
 	enum prov_auth_kind kind;
-	struct prov_text token;		/* bearer, api_key */
+	struct prov_text token;		/* bearer, api_key, form */
 	char		*header;	/* api_key; default "X-API-Key" */
-	struct prov_text login_url;	/* form */
-	char		*username_field; /* form; default "username" */
-	char		*password_field; /* form; default "password" */
+	char		*field;		/* form; default "key" */
+	/* login */
+	struct prov_text login_url;	/* absolute, or relative to the
+					   connection */
+	char		*login_method;	/* default POST */
+	struct prov_text login_body;	/* NULL src: the username and password
+					   as form fields */
+	int		 login_body_ctx; /* enum tpl_ctx: JSON or FORM */
+	char		*username_field; /* default "username" */
+	char		*password_field; /* default "password" */
+	char		*token_path;	/* JSONPath into the login response */
+	struct jp_expr	*token_jp;
+	char		*token_header;	/* default "Authorization" */
+	char		*token_prefix;	/* default "Bearer " for Authorization */
+	char		*token_cookie;	/* set: Cookie: <name>=<token> instead */
 };
 
 struct prov_conn {
@@ -95,6 +109,11 @@ struct prov_conn {
 	int		 port;		/* 0: the protocol's default */
 	struct prov_text username;
 	struct prov_text password;
+	struct prov_text private_key;	/* ssh: the key itself, PEM */
+	struct prov_text key_passphrase; /* ssh: for an encrypted key */
+	/* https: SHA-256 of the server's public key (SubjectPublicKeyInfo),
+	 * base64; ssh: the host key, "SHA256:..." */
+	struct prov_text pinned_sha256;
 	int		 timeout;	/* seconds */
 	int		 verify_ssl;	/* 1 unless `verify_ssl: false` */
 	struct prov_auth auth;

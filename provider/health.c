@@ -100,6 +100,7 @@ do_http(const struct prov_target *t, const struct prov_conn *conn,
 	struct prov_http_header *h = NULL;
 	char *url = NULL, *full = NULL, *user = NULL, *pass = NULL;
 	char *host = NULL, *cause = NULL, *v;
+	char *tok = NULL, *pin = NULL;
 	size_t i, nh = 0;
 	int rc = -1, hrc;
 
@@ -153,6 +154,23 @@ do_http(const struct prov_target *t, const struct prov_conn *conn,
 		}
 		hr.headers = h;
 		hr.nheaders = nh;
+		if (prov_run_text(&conn->pinned_sha256, TPL_CTX_HEADER, env,
+		    "pinned_sha256", &pin, reason) != 0)
+			goto out;
+		if (pin != NULL && *pin != '\0')
+			hr.pinned_sha256 = pin;
+		if (conn->auth.kind == PROV_AUTH_BEARER ||
+		    conn->auth.kind == PROV_AUTH_API_KEY) {
+			if (prov_run_text(&conn->auth.token, TPL_CTX_HEADER,
+			    env, "token", &tok, reason) != 0)
+				goto out;
+			prov_run_secret_add(secrets, tok);
+			hr.auth.kind = conn->auth.kind == PROV_AUTH_BEARER ?
+			    PROV_HTTP_AUTH_BEARER : PROV_HTTP_AUTH_HEADER;
+			hr.auth.token = tok ? tok : "";
+			hr.auth.header = conn->auth.header;
+			hr.auth.value = tok ? tok : "";
+		}
 		if (conn->auth.kind == PROV_AUTH_BASIC) {
 			if (prov_run_text(&conn->username, TPL_CTX_HEADER, env,
 			    "username", &user, reason) != 0 ||
@@ -189,6 +207,8 @@ out:
 	free(host);
 	free(user);
 	freezero_str(pass);
+	freezero_str(tok);
+	free(pin);
 	free(cause);
 	return rc;
 }

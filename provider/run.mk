@@ -2,7 +2,7 @@
 # bootstrap; the shipped dictionaries.  Rules added by their author.
 provider_libprovider_a_SOURCES += \
 	provider/runner.c provider/runner.h provider/runner-int.h \
-	provider/runner-pool.c \
+	provider/runner-pool.c provider/runner-conns.c \
 	provider/health.c provider/health.h \
 	provider/bootstrap.c provider/bootstrap.h
 
@@ -38,6 +38,13 @@ EXTRA_DIST += tests/integration/linux-vnf.sh \
 	tests/integration/linux-vnf/tcp.py \
 	tests/integration/linux-vnf/faults.yaml \
 	docs/provider-engine.md docs/providers/linux-nftables.md
+
+# Callbacks (cloudstack-api signature checked by the receiver, plain HTTP)
+# and the HTTP auth kinds form and login, against a local python3 server.
+TESTS += tests/integration/provider-callbacks.sh
+EXTRA_DIST += tests/integration/provider-callbacks.sh \
+	tests/integration/provider-callbacks/server.py \
+	tests/integration/provider-callbacks/callbacks.yaml
 
 # Benchmarks, run by tools/bench (not by make check).
 noinst_PROGRAMS += tests/bench/bench-workflow

@@ -39,6 +39,51 @@ int	prov_run_ssh_connect(const struct prov_target *t,
 	    int timeout_ms, struct sshx_conn **out, char **host_out,
 	    char **pass_out, char **cause);
 
+/*
+ * The rendered login of an SSH connection: what sshx_connect needs, and
+ * the cache key and credential digest of the connection.
+ */
+struct prov_run_login {
+	char		*host;
+	int		 port;
+	char		*user;
+	char		*pass;
+	char		*key;		/* private key, PEM */
+	char		*phrase;
+	char		*pin;		/* host key pin */
+};
+int	prov_run_ssh_login(const struct prov_target *t,
+	    const struct prov_conn *c, json_t *env, const char *password,
+	    struct prov_run_login *l, char **cause);
+void	prov_run_login_clear(struct prov_run_login *l);
+int	prov_run_ssh_open(const struct prov_target *t,
+	    const struct prov_run_login *l, int timeout_ms,
+	    struct sshx_conn **out, char **cause);
+
+/* Connection reuse (runner-conns.c). */
+#define PROV_RUN_CRED_LEN	32
+/* SHA-256 over n strings (NULL and "" differ). */
+void	prov_run_cred(unsigned char *out, const char *const *parts, size_t n);
+/*
+ * Take the kept SSH connection of key when its credentials are cred and
+ * it is still alive: 1 with *c, *cli (may be NULL) and *home (the CLI's
+ * prompt after login, allocated) handed over; else 0 (a stale or
+ * mismatched one is closed).  p may be NULL.
+ */
+int	prov_run_conns_ssh_take(struct prov_run_conns *p, const char *key,
+	    const unsigned char *cred, struct sshx_conn **c,
+	    struct sshx_cli **cli, char **home);
+/* Keep c (and cli, home) for key; with p NULL, close them.  Takes all. */
+void	prov_run_conns_ssh_put(struct prov_run_conns *p, const char *key,
+	    const char *appliance, const unsigned char *cred,
+	    struct sshx_conn *c, struct sshx_cli *cli, char *home);
+/* An HTTP login token: a copy, or NULL; set NULL forgets it. */
+char	*prov_run_conns_token_get(struct prov_run_conns *p, const char *key,
+	    const unsigned char *cred);
+void	prov_run_conns_token_set(struct prov_run_conns *p, const char *key,
+	    const char *appliance, const unsigned char *cred,
+	    const char *token);
+
 /* open_socket adapters: the argument is a struct prov_run_sock *. */
 struct prov_run_sock {
 	const struct prov_target *t;

@@ -60,6 +60,7 @@ struct prov_run_pool {
 	size_t		 max_queued;
 	size_t		 max_per_key;
 	int		 stopping;
+	struct prov_run_conns *conns;	/* kept connections, or NULL */
 };
 
 static size_t
@@ -195,6 +196,12 @@ prov_run_pool_new(const struct prov_run_pool_opts *o,
 	    PROV_RUN_MAX_QUEUED;
 	p->max_per_key = o != NULL && o->max_per_key > 0 ? o->max_per_key :
 	    PROV_RUN_MAX_PER_KEY;
+	if ((o == NULL || !o->no_reuse) && (rc = prov_run_conns_new(
+	    &(struct prov_run_conns_opts){ .idle_ms = o != NULL ? o->idle_ms :
+	    0 }, &p->conns, cause)) != 0) {
+		prov_run_pool_free(p);
+		return rc;
+	}
 	p->threads = xcalloc((size_t)n, sizeof(*p->threads));
 	for (i = 0; i < n; i++) {
 		if ((rc = pthread_create(&p->threads[i], NULL, pool_worker,
@@ -265,6 +272,12 @@ out:
 	return rc;
 }
 
+struct prov_run_conns *
+prov_run_pool_conns(struct prov_run_pool *p)
+{
+	return p->conns;
+}
+
 size_t
 prov_run_pool_pending(struct prov_run_pool *p)
 {
@@ -314,6 +327,7 @@ prov_run_pool_free(struct prov_run_pool *p)
 			free(k->key);
 			free(k);
 		}
+	prov_run_conns_free(p->conns);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->idle);
 	pthread_mutex_destroy(&p->mu);
@@ -325,7 +339,7 @@ prov_run_pool_free(struct prov_run_pool *p)
 
 struct opjob {
 	const struct prov_dict		*dict;
-	const struct prov_target	*t;
+	struct prov_target		 t;	/* a copy: conns may be set */
 	struct prov_run_req		 rq;
 };
 
@@ -347,7 +361,7 @@ opjob_run(void *arg, int cancel)
 	json_t *res = NULL;
 
 	if (!cancel)
-		prov_run_op(j->dict, j->t, &j->rq, &res);
+		prov_run_op(j->dict, &j->t, &j->rq, &res);
 	opjob_free(j);
 	return res;
 }
@@ -362,7 +376,9 @@ prov_run_submit(struct prov_run_pool *p, const struct prov_dict *dict,
 
 	j = xcalloc(1, sizeof(*j));
 	j->dict = dict;
-	j->t = t;
+	j->t = *t;
+	if (j->t.conns == NULL)
+		j->t.conns = p->conns;
 	j->rq = *rq;
 	j->rq.service = xstrdup(rq->service);
 	j->rq.operation = xstrdup(rq->operation);

@@ -500,58 +500,118 @@ fail:
 
 /* SSH connections. */
 
+void
+prov_run_login_clear(struct prov_run_login *l)
+{
+	free(l->host);
+	free(l->user);
+	freezero_str(l->pass);
+	freezero_str(l->key);
+	freezero_str(l->phrase);
+	free(l->pin);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Render one optional text of a connection; "" counts as absent. */
+static int
+login_text(const struct prov_text *t, enum tpl_ctx ctx, json_t *env,
+    const char *what, char **out, char **cause)
+{
+	if (prov_run_text(t, ctx, env, what, out, cause) != 0)
+		return -1;
+	if (*out != NULL && **out == '\0') {
+		free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
+
 int
-prov_run_ssh_connect(const struct prov_target *t, const struct prov_conn *c,
-    json_t *env, const char *password, int timeout_ms,
-    struct sshx_conn **out, char **host_out, char **pass_out, char **cause)
+prov_run_ssh_login(const struct prov_target *t, const struct prov_conn *c,
+    json_t *env, const char *password, struct prov_run_login *l,
+    char **cause)
+{
+	memset(l, 0, sizeof(*l));
+	l->port = prov_run_port(c);
+	if (prov_run_text(&c->host, TPL_CTX_HEADER, env, "connection host",
+	    &l->host, cause) != 0 ||
+	    prov_run_text(&c->username, TPL_CTX_TEXT, env,
+	    "connection username", &l->user, cause) != 0 ||
+	    login_text(&c->private_key, TPL_CTX_TEXT, env,
+	    "connection private_key", &l->key, cause) != 0 ||
+	    login_text(&c->key_passphrase, TPL_CTX_TEXT, env,
+	    "connection key_passphrase", &l->phrase, cause) != 0 ||
+	    login_text(&c->pinned_sha256, TPL_CTX_HEADER, env,
+	    "connection pinned_sha256", &l->pin, cause) != 0)
+		goto fail;
+	if (password != NULL)
+		l->pass = xstrdup(password);
+	else if (prov_run_text(&c->password, TPL_CTX_TEXT, env,
+	    "connection password", &l->pass, cause) != 0)
+		goto fail;
+	if (l->host == NULL || *l->host == '\0') {
+		free(l->host);
+		l->host = xstrdup(t->address != NULL ? t->address : "");
+	}
+	if (l->user == NULL || *l->user == '\0') {
+		*cause = xasprintf("connection %s: no username", c->name);
+		goto fail;
+	}
+	/* The target's pin (the engine's record) wins over the dictionary's. */
+	if (t->hostkey_sha256 != NULL) {
+		free(l->pin);
+		l->pin = xstrdup(t->hostkey_sha256);
+	}
+	return 0;
+fail:
+	/* Keep the host and password for the caller's messages and masking. */
+	return -EINVAL;
+}
+
+int
+prov_run_ssh_open(const struct prov_target *t, const struct prov_run_login *l,
+    int timeout_ms, struct sshx_conn **out, char **cause)
 {
 	struct sshx_opts o;
 	struct prov_run_sock sock = { .t = t, .timeout_ms = timeout_ms };
-	char *host = NULL, *user = NULL, *pass = NULL;
-	int rc = -EINVAL;
 
-	*out = NULL;
-	if (prov_run_text(&c->host, TPL_CTX_HEADER, env, "connection host",
-	    &host, cause) != 0 ||
-	    prov_run_text(&c->username, TPL_CTX_TEXT, env,
-	    "connection username", &user, cause) != 0)
-		goto out;
-	if (password != NULL)
-		pass = xstrdup(password);
-	else if (prov_run_text(&c->password, TPL_CTX_TEXT, env,
-	    "connection password", &pass, cause) != 0)
-		goto out;
-	if (host == NULL || *host == '\0') {
-		free(host);
-		host = xstrdup(t->address != NULL ? t->address : "");
-	}
-	if (user == NULL || *user == '\0') {
-		*cause = xasprintf("connection %s: no username", c->name);
-		goto out;
-	}
 	memset(&o, 0, sizeof(o));
-	o.host = host;
-	o.port = prov_run_port(c);
-	o.username = user;
-	o.password = pass;
-	o.hostkey_sha256 = t->hostkey_sha256;
+	o.host = l->host;
+	o.port = l->port;
+	o.username = l->user;
+	o.password = l->pass;
+	o.private_key = l->key;
+	o.key_passphrase = l->phrase;
+	o.hostkey_sha256 = l->pin;
 	o.hostkey_cb = t->hostkey_cb;
 	o.hostkey_arg = t->hostkey_arg;
 	o.open_socket = prov_run_ssh_socket;
 	o.socket_arg = &sock;
 	o.connect_timeout_ms = timeout_ms;
 	o.command_timeout_ms = timeout_ms;
-	rc = sshx_connect(&o, out, cause);
-out:
-	if (host_out != NULL)
-		*host_out = host;
-	else
-		free(host);
-	if (pass_out != NULL)
-		*pass_out = pass;
-	else
-		freezero_str(pass);
-	free(user);
+	return sshx_connect(&o, out, cause);
+}
+
+int
+prov_run_ssh_connect(const struct prov_target *t, const struct prov_conn *c,
+    json_t *env, const char *password, int timeout_ms,
+    struct sshx_conn **out, char **host_out, char **pass_out, char **cause)
+{
+	struct prov_run_login l;
+	int rc;
+
+	*out = NULL;
+	if ((rc = prov_run_ssh_login(t, c, env, password, &l, cause)) == 0)
+		rc = prov_run_ssh_open(t, &l, timeout_ms, out, cause);
+	if (host_out != NULL) {
+		*host_out = l.host;
+		l.host = NULL;
+	}
+	if (pass_out != NULL) {
+		*pass_out = l.pass;
+		l.pass = NULL;
+	}
+	prov_run_login_clear(&l);
 	return rc;
 }
 
@@ -652,6 +712,250 @@ gi_str(const struct prov_dict *dict, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* TLS and socket settings of an HTTP request over the operation's
+ * connection. */
+static void
+http_setup(struct run *r, struct prov_http_req *hr, struct prov_run_sock *sock,
+    const char *pin)
+{
+	hr->total_timeout_ms = run_timeout_ms(r);
+	hr->connect_timeout_ms = hr->total_timeout_ms <
+	    PROV_HTTP_CONNECT_TIMEOUT_MS ? hr->total_timeout_ms :
+	    PROV_HTTP_CONNECT_TIMEOUT_MS;
+	if (r->conn != NULL && !r->conn->verify_ssl)
+		hr->verify_tls = PROV_HTTP_VERIFY_OFF;
+	hr->pinned_sha256 = pin;
+	hr->ca_file = r->t->ca_file;
+	sock->timeout_ms = (int)hr->connect_timeout_ms;
+	hr->open_socket = prov_run_http_socket;
+	hr->open_socket_arg = sock;
+}
+
+/* A URL of the connection: absolute as is, relative under its host. */
+static char *
+conn_url(struct run *r, const char *url)
+{
+	const char *host;
+	char port[16] = "";
+
+	if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
+		return xstrdup(url);
+	host = r->req->host != NULL && *r->req->host != '\0' ? r->req->host :
+	    (r->t->address != NULL ? r->t->address : "");
+	if (r->conn->port != 0)
+		snprintf(port, sizeof(port), ":%d", r->conn->port);
+	return xasprintf("%s://%s%s%s%s", r->conn->proto == PROV_PROTO_HTTP ?
+	    "http" : "https", host, port, url[0] == '/' ? "" : "/", url);
+}
+
+static char *
+form_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out, *o;
+
+	o = out = xmalloc(strlen(s) * 3 + 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '*')
+			*o++ = (char)c;
+		else if (c == ' ')
+			*o++ = '+';
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* What identifies a login: its URL (key) and what it sends (cred). */
+struct http_login {
+	char		*url;
+	char		*body;
+	const char	*ctype;
+	char		*key;
+	unsigned char	 cred[PROV_RUN_CRED_LEN];
+};
+
+static void
+http_login_clear(struct http_login *lg)
+{
+	free(lg->url);
+	freezero_str(lg->body);
+	free(lg->key);
+	explicit_bzero(lg->cred, sizeof(lg->cred));
+	memset(lg, 0, sizeof(*lg));
+}
+
+/* Render the login request of auth type login. */
+static int
+http_login_render(struct run *r, json_t *env, struct http_login *lg,
+    char **cause)
+{
+	const struct prov_auth *a = &r->conn->auth;
+	char *url = NULL, *user = NULL, *pass = NULL, *eu, *ep, *fu, *fp;
+	const char *parts[2];
+	int rc = -1;
+
+	memset(lg, 0, sizeof(*lg));
+	if (prov_run_text(&a->login_url, TPL_CTX_URL, env, "auth login_url",
+	    &url, cause) != 0)
+		goto out;
+	lg->url = conn_url(r, url != NULL ? url : "/");
+	if (a->login_body.src != NULL) {
+		if (prov_run_text(&a->login_body, (enum tpl_ctx)a->login_body_ctx,
+		    env, "auth login_body", &lg->body, cause) != 0)
+			goto out;
+		lg->ctype = a->login_body_ctx == TPL_CTX_JSON ?
+		    "application/json" : "application/x-www-form-urlencoded";
+	} else {
+		if (prov_run_text(&r->conn->username, TPL_CTX_TEXT, env,
+		    "connection username", &user, cause) != 0 ||
+		    prov_run_text(&r->conn->password, TPL_CTX_TEXT, env,
+		    "connection password", &pass, cause) != 0)
+			goto out;
+		prov_run_secret_add(r->secrets, pass);
+		eu = form_encode(user ? user : "");
+		ep = form_encode(pass ? pass : "");
+		fu = form_encode(a->username_field);
+		fp = form_encode(a->password_field);
+		lg->body = xasprintf("%s=%s&%s=%s", fu, eu, fp, ep);
+		free(eu);
+		freezero_str(ep);
+		free(fu);
+		free(fp);
+		lg->ctype = "application/x-www-form-urlencoded";
+	}
+	lg->key = xasprintf("http\n%s\n%s\n%s", r->t->name ? r->t->name : "",
+	    r->conn->name, lg->url);
+	parts[0] = lg->body;
+	parts[1] = a->token_path;
+	prov_run_cred(lg->cred, parts, 2);
+	rc = 0;
+out:
+	free(url);
+	free(user);
+	freezero_str(pass);
+	return rc;
+}
+
+/*
+ * Log in: POST the login request, take the token at token_path.  Adds a
+ * "login" step.  Returns the token (allocated) or NULL with the run
+ * failed.
+ */
+static char *
+http_login(struct run *r, struct http_login *lg, const char *pin,
+    const char *why)
+{
+	const struct prov_auth *a = &r->conn->auth;
+	struct prov_http_req hr;
+	struct prov_http_resp resp;
+	struct prov_http_header h[2];
+	struct prov_run_sock sock = { .t = r->t };
+	json_t *doc = NULL, *v = NULL, *st;
+	char *cause = NULL, *shown, *tok = NULL, *jcause = NULL;
+	long long start = prov_run_now_ms();
+
+	shown = xasprintf("%s %s%s", a->login_method, lg->url, why);
+	st = step_add(r, "login", shown);
+	free(shown);
+	prov_http_req_init(&hr);
+	hr.method = a->login_method;
+	hr.url = lg->url;
+	h[0].name = "Content-Type";
+	h[0].value = lg->ctype;
+	h[1].name = "Accept";
+	h[1].value = "application/json";
+	hr.headers = h;
+	hr.nheaders = 2;
+	hr.body = lg->body;
+	hr.body_len = strlen(lg->body);
+	http_setup(r, &hr, &sock, pin);
+	memset(&resp, 0, sizeof(resp));
+	if (prov_http_do(&hr, &resp, &cause) != 0)
+		goto fail;
+	json_object_set_new(st, "http_status", json_integer(resp.status));
+	if (!prov_run_status_ok(NULL, 0, resp.status)) {
+		cause = xasprintf("HTTP status %ld from the login request, "
+		    "expected any 2xx: %.*s%s", resp.status,
+		    (int)(resp.body_len > RUN_QUOTE ? RUN_QUOTE :
+		    resp.body_len), resp.body ? resp.body : "",
+		    resp.body_len > RUN_QUOTE ? "..." : "");
+		goto fail;
+	}
+	if ((doc = json_loadb(resp.body, resp.body_len, JSON_DECODE_ANY,
+	    NULL)) == NULL) {
+		cause = xstrdup("the login response is not JSON");
+		goto fail;
+	}
+	if (jp_query_one(a->token_jp, doc, &v, &jcause) != 0 ||
+	    (!json_is_string(v) && !json_is_integer(v)) ||
+	    (json_is_string(v) && json_string_length(v) == 0)) {
+		cause = xasprintf("the login response has no token at %s",
+		    a->token_path);
+		goto fail;
+	}
+	tok = json_is_string(v) ? xstrdup(json_string_value(v)) :
+	    xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	if (strpbrk(tok, "\r\n") != NULL || (a->token_cookie != NULL &&
+	    strpbrk(tok, ";, \t") != NULL)) {
+		freezero_str(tok);
+		tok = NULL;
+		cause = xasprintf("the token at %s cannot be sent in a %s",
+		    a->token_path, a->token_cookie ? "cookie" : "header");
+		goto fail;
+	}
+	prov_run_secret_add(r->secrets, tok);
+	step_end(st, start, NULL);
+	goto out;
+fail:
+	step_end(st, start, cause ? cause : "failed");
+	run_fail(r, "login: %s", cause ? cause : "failed");
+out:
+	prov_http_resp_free(&resp);
+	json_decref(doc);
+	json_decref(v);
+	free(jcause);
+	free(cause);
+	return tok;
+}
+
+/* The token in the request: token_header (+ prefix) or a cookie. */
+static void
+http_token_header(const struct prov_request *req, const struct prov_auth *a,
+    struct prov_http_header *h, size_t *nh, const char *tok, char **value)
+{
+	const char *name = a->token_cookie != NULL ? "Cookie" :
+	    a->token_header, *orig = NULL;
+	size_t i;
+
+	/* A cookie joins the operation's own Cookie header, if any. */
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->header_names[i], name) == 0)
+			orig = req->header_values[i];
+	freezero_str(*value);
+	for (i = 0; i < *nh; i++)
+		if (strcasecmp(h[i].name, name) == 0)
+			break;
+	if (a->token_cookie != NULL)
+		*value = xasprintf("%s%s%s=%s", orig ? orig : "",
+		    orig ? "; " : "", a->token_cookie, tok);
+	else
+		*value = xasprintf("%s%s", a->token_prefix ? a->token_prefix :
+		    "", tok);
+	h[i].name = name;
+	h[i].value = *value;
+	if (i == *nh)
+		(*nh)++;
+}
+
 /* The HTTP request of the operation. */
 static void
 run_http(struct run *r)
@@ -660,25 +964,22 @@ run_http(struct run *r)
 	struct prov_http_resp resp;
 	struct prov_http_header *h = NULL;
 	struct prov_run_sock sock = { .t = r->t };
+	struct http_login lg;
+	const struct prov_auth *a = r->conn != NULL ? &r->conn->auth : NULL;
 	char *url = NULL, *cause = NULL, *shown = NULL, *reason = NULL;
-	char *exp, *q;
+	char *exp, *q, *pin = NULL, *tok = NULL, *tokhdr = NULL;
 	long long start;
-	json_t *st;
-	size_t i;
-	int rc;
+	json_t *env, *st;
+	size_t i, nh;
+	int rc, login, again = 0;
 
+	memset(&lg, 0, sizeof(lg));
+	memset(&resp, 0, sizeof(resp));
+	env = prov_run_env(r->req->data, r->cs);
+	login = a != NULL && a->kind == PROV_AUTH_LOGIN;
 	if (r->req->url == NULL) {
 		run_fail(r, "request: the operation has no url");
-		return;
-	}
-	/* Never send unauthenticated what the dictionary says needs a login. */
-	if (r->conn != NULL && r->conn->auth.kind == PROV_AUTH_FORM) {
-		st = step_add(r, "http", r->shown->url);
-		step_end(st, prov_run_now_ms(), "auth type form (login_url) is "
-		    "not supported by the runner yet");
-		run_fail(r, "http: auth type form (login_url) is not supported "
-		    "by the runner yet; nothing was sent");
-		return;
+		goto out;
 	}
 	/* A relative url over a connection without a host. */
 	if (strncmp(r->req->url, "https:///", 9) == 0 ||
@@ -688,15 +989,50 @@ run_http(struct run *r)
 		    r->req->url, r->t->address ? r->t->address : "", q + 3);
 	} else
 		url = xstrdup(r->req->url);
-	shown = xasprintf("%s %s", r->req->method, r->shown->url &&
-	    strstr(r->shown->url, ":///") == NULL ? r->shown->url : url);
-	st = step_add(r, "http", shown);
+	if (r->conn != NULL) {
+		if (prov_run_text(&r->conn->pinned_sha256, TPL_CTX_HEADER, env,
+		    "connection pinned_sha256", &pin, &cause) != 0) {
+			st = step_add(r, "http", NULL);
+			step_end(st, prov_run_now_ms(), cause);
+			run_fail(r, "http: %s", cause);
+			goto out;
+		}
+		if (pin != NULL && *pin == '\0') {
+			free(pin);
+			pin = NULL;
+		}
+		/* The form field's value, to mask (the render added it). */
+		if (a->kind == PROV_AUTH_FORM && prov_run_text(&a->token,
+		    TPL_CTX_TEXT, env, "auth token", &tok, &cause) == 0) {
+			prov_run_secret_add(r->secrets, tok);
+			freezero_str(tok);
+			tok = NULL;
+		}
+		free(cause);
+		cause = NULL;
+	}
 
-	prov_http_req_init(&hr);
-	hr.method = r->req->method;
-	hr.url = url;
-	h = xcalloc(r->req->nheaders + 1, sizeof(*h));
-	for (i = 0; i < r->req->nheaders; i++) {
+	/* Auth type login: a kept token, or log in first. */
+	if (login) {
+		if (http_login_render(r, env, &lg, &cause) != 0) {
+			st = step_add(r, "login", NULL);
+			step_end(st, prov_run_now_ms(), cause);
+			run_fail(r, "login: %s", cause);
+			goto out;
+		}
+		tok = prov_run_conns_token_get(r->t->conns, lg.key, lg.cred);
+		if (tok == NULL) {
+			if ((tok = http_login(r, &lg, pin, "")) == NULL)
+				goto out;
+			prov_run_conns_token_set(r->t->conns, lg.key,
+			    r->t->name, lg.cred, tok);
+		} else
+			prov_run_secret_add(r->secrets, tok);
+	}
+
+	h = xcalloc(r->req->nheaders + 2, sizeof(*h));
+	nh = r->req->nheaders;
+	for (i = 0; i < nh; i++) {
 		h[i].name = r->req->header_names[i];
 		h[i].value = r->req->header_values[i];
 		if (strcasecmp(h[i].name, "Authorization") == 0 ||
@@ -706,20 +1042,23 @@ run_http(struct run *r)
 				prov_run_secret_add(r->secrets, q + 1);
 		}
 	}
+	if (login)
+		http_token_header(r->req, a, h, &nh, tok, &tokhdr);
+	shown = xasprintf("%s %s", r->req->method, r->shown->url &&
+	    strstr(r->shown->url, ":///") == NULL ? r->shown->url : url);
+
+again:
+	st = step_add(r, "http", shown);
+	prov_http_req_init(&hr);
+	hr.method = r->req->method;
+	hr.url = url;
 	hr.headers = h;
-	hr.nheaders = r->req->nheaders;
+	hr.nheaders = nh;
 	hr.body = r->req->body;
 	hr.body_len = r->req->bodylen;
-	hr.total_timeout_ms = run_timeout_ms(r);
-	hr.connect_timeout_ms = hr.total_timeout_ms < PROV_HTTP_CONNECT_TIMEOUT_MS ?
-	    hr.total_timeout_ms : PROV_HTTP_CONNECT_TIMEOUT_MS;
-	if (r->conn != NULL && !r->conn->verify_ssl)
-		hr.verify_tls = PROV_HTTP_VERIFY_OFF;
-	hr.ca_file = r->t->ca_file;
-	sock.timeout_ms = (int)hr.connect_timeout_ms;
-	hr.open_socket = prov_run_http_socket;
-	hr.open_socket_arg = &sock;
+	http_setup(r, &hr, &sock, pin);
 
+	prov_http_resp_free(&resp);
 	memset(&resp, 0, sizeof(resp));
 	start = prov_run_now_ms();
 	rc = prov_http_do(&hr, &resp, &cause);
@@ -730,6 +1069,34 @@ run_http(struct run *r)
 		goto out;
 	}
 	json_object_set_new(st, "http_status", json_integer(resp.status));
+	if (login && resp.status == 401) {
+		/* The token expired or was revoked: log in again, once. */
+		prov_run_conns_token_set(r->t->conns, lg.key, r->t->name,
+		    lg.cred, NULL);
+		if (again) {
+			free(cause);
+			cause = xasprintf("HTTP status 401 with a token just "
+			    "obtained from %s: the appliance refuses the login's "
+			    "token; not trying again", lg.url);
+			step_end(st, start, cause);
+			run_fail(r, "http: %s", cause);
+			goto out;
+		}
+		json_object_set_new(st, "status", json_string("retried"));
+		json_object_set_new(st, "elapsed_ms",
+		    json_integer(prov_run_now_ms() - start));
+		json_object_set_new(st, "error", json_string("HTTP status "
+		    "401: logging in again"));
+		again = 1;
+		freezero_str(tok);
+		if ((tok = http_login(r, &lg, pin, " (again, after 401)")) ==
+		    NULL)
+			goto out;
+		prov_run_conns_token_set(r->t->conns, lg.key, r->t->name,
+		    lg.cred, tok);
+		http_token_header(r->req, a, h, &nh, tok, &tokhdr);
+		goto again;
+	}
 	raw_add(r, resp.body, resp.body_len);
 	if (!prov_run_status_ok(r->op->response.expected_status,
 	    r->op->response.nexpected_status, resp.status)) {
@@ -754,32 +1121,95 @@ run_http(struct run *r)
 	step_end(st, start, NULL);
 out:
 	prov_http_resp_free(&resp);
+	http_login_clear(&lg);
+	freezero_str(tok);
+	freezero_str(tokhdr);
+	json_decref(env);
 	free(reason);
 	free(cause);
 	free(shown);
 	free(h);
 	free(url);
+	free(pin);
 }
 
-/* The SSH commands of the operation: exec, or an interactive CLI. */
+/*
+ * The SSH session of one operation: a kept one (t->conns) or a new one.
+ */
+struct ssh_sess {
+	struct prov_run_login	 l;
+	char			*key;		/* cache key */
+	unsigned char		 cred[PROV_RUN_CRED_LEN];
+	struct sshx_conn	*c;
+	struct sshx_cli		*cli;
+	char			*home;		/* CLI: prompt after login */
+	int			 reused;
+};
+
+/* Connect anew (and open the CLI), with the operation's error patterns. */
+static int
+run_ssh_open(struct run *r, struct ssh_sess *x, int cli_mode,
+    const char *const *errsrc, size_t nerr, int timeout, char **cause)
+{
+	struct sshx_cli_opts co;
+	int rc;
+
+	if ((rc = prov_run_ssh_open(r->t, &x->l, timeout, &x->c,
+	    cause)) != 0 || !cli_mode)
+		return rc;
+	memset(&co, 0, sizeof(co));
+	co.prompt = gi_str(r->dict, "cli_prompt");
+	co.paging_command = gi_str(r->dict, "cli_paging_command");
+	co.error_patterns = errsrc;
+	co.nerror_patterns = nerr;
+	if ((rc = sshx_cli_open(x->c, &co, &x->cli, cause)) != 0)
+		return rc;
+	x->home = xstrdup(sshx_cli_prompt(x->cli) ? sshx_cli_prompt(x->cli) :
+	    "");
+	return 0;
+}
+
+static void
+run_ssh_close(struct ssh_sess *x)
+{
+	sshx_cli_close(x->cli);
+	sshx_close(x->c);
+	free(x->home);
+	x->cli = NULL;
+	x->c = NULL;
+	x->home = NULL;
+}
+
+/*
+ * The SSH commands of the operation: exec, or an interactive CLI.
+ *
+ * With t->conns, the appliance's kept connection is used when it is
+ * alive and logged in with the same credentials; after the operation it
+ * is kept again unless the transport failed (an SSH error, a timeout, a
+ * lost channel) or a CLI was left at another prompt than the one it
+ * logged in at (a configure mode the next operation would not expect).
+ * A command that fails on a kept connection before anything of this
+ * operation was sent is run again on a new connection, once.
+ */
 static void
 run_ssh(struct run *r)
 {
-	struct sshx_conn *c = NULL;
-	struct sshx_cli *cli = NULL;
-	struct sshx_cli_opts co;
+	struct ssh_sess x;
 	struct sshx_result res;
 	struct cli_pattern **errs = NULL;
 	struct cli_verdict v;
 	const char *mode, *shown;
 	const char **errsrc = NULL;
+	const char *credparts[5];
 	json_t *env, *st, *cst;
-	char *cause = NULL, *host = NULL, *pass = NULL, *out = NULL;
+	char *cause = NULL, *out = NULL;
 	char *what = NULL, *req;
 	long long start;
-	size_t i, j, nerr = 0, outlen;
-	int rc, timeout, cli_mode, failed = 0;
+	unsigned long base = 0;
+	size_t i, j, nerr = 0, nerrsrc = 0, outlen, first;
+	int rc, timeout, cli_mode, failed = 0, broken = 0, retried = 0;
 
+	memset(&x, 0, sizeof(x));
 	if (r->conn == NULL || r->conn->proto != PROV_PROTO_SSH) {
 		run_fail(r, "connect: no ssh connection for this operation");
 		return;
@@ -808,6 +1238,7 @@ run_ssh(struct run *r)
 	}
 	cst = step_add(r, "connect", req);
 	free(req);
+	first = json_array_size(r->steps);
 	for (i = 0; i < r->req->ncommands; i++) {
 		what = xasprintf("command %zu", i + 1);
 		shown = r->shown != NULL && r->shown->ncommands ==
@@ -815,31 +1246,44 @@ run_ssh(struct run *r)
 		step_add(r, what, shown);
 		free(what);
 	}
+	if (r->op->response.nerror_patterns > 0) {
+		nerrsrc = r->op->response.nerror_patterns;
+		errsrc = xcalloc(nerrsrc, sizeof(*errsrc));
+		for (i = 0; i < nerrsrc; i++)
+			errsrc[i] = r->op->response.error_patterns[i];
+	}
 
 	start = prov_run_now_ms();
-	rc = prov_run_ssh_connect(r->t, r->conn, env, r->rq->password, timeout,
-	    &c, &host, &pass, &cause);
-	if (pass != NULL)
-		prov_run_secret_add(r->secrets, pass);
-	if (rc == 0 && cli_mode) {
-		memset(&co, 0, sizeof(co));
-		co.prompt = gi_str(r->dict, "cli_prompt");
-		co.paging_command = gi_str(r->dict, "cli_paging_command");
-		if (r->op->response.nerror_patterns > 0) {
-			errsrc = xcalloc(r->op->response.nerror_patterns,
-			    sizeof(*errsrc));
-			for (i = 0; i < r->op->response.nerror_patterns; i++)
-				errsrc[i] = r->op->response.error_patterns[i];
-			co.error_patterns = errsrc;
-			co.nerror_patterns = r->op->response.nerror_patterns;
-		}
-		rc = sshx_cli_open(c, &co, &cli, &cause);
+	rc = prov_run_ssh_login(r->t, r->conn, env, r->rq->password, &x.l,
+	    &cause);
+	prov_run_secret_add(r->secrets, x.l.pass);
+	prov_run_secret_add(r->secrets, x.l.phrase);
+	if (rc == 0) {
+		credparts[0] = x.l.pass;
+		credparts[1] = x.l.key;
+		credparts[2] = x.l.phrase;
+		credparts[3] = x.l.pin;
+		credparts[4] = r->t->hostkey_cb != NULL ? "tofu" : NULL;
+		prov_run_cred(x.cred, credparts, 5);
+		x.key = xasprintf("ssh\n%s\n%s\n%s:%d\n%s\n%s",
+		    r->t->name ? r->t->name : "", r->conn->name, x.l.host,
+		    x.l.port, x.l.user, cli_mode ? "cli" : "exec");
+		x.reused = prov_run_conns_ssh_take(r->t->conns, x.key, x.cred,
+		    &x.c, &x.cli, &x.home);
+		if (x.reused && cli_mode)
+			rc = sshx_cli_begin(x.cli, errsrc, nerrsrc, &cause);
+		else if (!x.reused)
+			rc = run_ssh_open(r, &x, cli_mode, errsrc, nerrsrc,
+			    timeout, &cause);
 	}
 	if (rc != 0) {
 		step_end(cst, start, cause ? cause : "connect failed");
 		run_fail(r, "connect: %s", cause ? cause : "failed");
+		broken = 1;
 		goto out;
 	}
+	if (x.reused)
+		json_object_set_new(cst, "reused", json_true());
 	step_end(cst, start, NULL);
 
 	/* Error patterns, checked on each command's own output (exec). */
@@ -853,16 +1297,55 @@ run_ssh(struct run *r)
 			}
 	}
 
+	base = sshx_sent(x.c);
 	for (i = 0; i < r->req->ncommands && !failed; i++) {
-		st = json_array_get(r->steps, json_array_size(r->steps) -
-		    r->req->ncommands + i);
+		st = json_array_get(r->steps, first + i);
 		shown = json_string_value(json_object_get(st, "request"));
 		start = prov_run_now_ms();
 		free(cause);
 		cause = NULL;
-		if (cli_mode) {
-			rc = sshx_cli_send(cli, r->req->commands[i], shown,
+		if (cli_mode)
+			rc = sshx_cli_send(x.cli, r->req->commands[i], shown,
 			    timeout, &out, &cause);
+		else {
+			memset(&res, 0, sizeof(res));
+			rc = sshx_exec_timeout(x.c, r->req->commands[i],
+			    timeout, &res, &cause);
+		}
+		if (rc != 0 && rc != -EIO && x.reused && !retried &&
+		    sshx_sent(x.c) == base) {
+			/*
+			 * The kept connection failed before anything of this
+			 * operation reached the appliance: once more, anew.
+			 */
+			log_debug("runner: %s: the kept connection failed "
+			    "before sending (%s); connecting again",
+			    r->t->name ? r->t->name : x.l.host,
+			    cause ? cause : "?");
+			free(out);
+			out = NULL;
+			free(cause);
+			cause = NULL;
+			retried = 1;
+			run_ssh_close(&x);
+			x.reused = 0;
+			json_object_del(cst, "reused");
+			json_object_set_new(cst, "retried", json_true());
+			start = prov_run_now_ms();
+			if ((rc = run_ssh_open(r, &x, cli_mode, errsrc,
+			    nerrsrc, timeout, &cause)) != 0) {
+				step_end(cst, start, cause ? cause :
+				    "connect failed");
+				run_fail(r, "connect: %s", cause ? cause :
+				    "failed");
+				broken = 1;
+				goto out;
+			}
+			base = sshx_sent(x.c);
+			i--;
+			continue;
+		}
+		if (cli_mode) {
 			if (out != NULL) {
 				raw_add(r, out, strlen(out));
 				raw_add(r, "\n", 1);
@@ -870,6 +1353,8 @@ run_ssh(struct run *r)
 			free(out);
 			out = NULL;
 			if (rc != 0) {
+				if (rc != -EIO)
+					broken = 1;
 				step_end(st, start, cause ? cause : "failed");
 				run_fail(r, "command %zu: %s", i + 1,
 				    cause ? cause : "failed");
@@ -879,10 +1364,8 @@ run_ssh(struct run *r)
 			step_end(st, start, NULL);
 			continue;
 		}
-		memset(&res, 0, sizeof(res));
-		rc = sshx_exec_timeout(c, r->req->commands[i], timeout, &res,
-		    &cause);
 		if (rc != 0) {
+			broken = 1;
 			step_end(st, start, cause ? cause : "failed");
 			run_fail(r, "command %zu: %s", i + 1, cause ? cause :
 			    "failed");
@@ -948,11 +1431,25 @@ out:
 		cli_pattern_free(errs[j]);
 	free(errs);
 	free(errsrc);
-	sshx_cli_close(cli);
-	sshx_close(c);
+	if (x.c != NULL && !broken && x.cli != NULL &&
+	    (sshx_cli_prompt(x.cli) == NULL || x.home == NULL ||
+	    strcmp(sshx_cli_prompt(x.cli), x.home) != 0)) {
+		log_debug("runner: %s: the CLI was left at another prompt than "
+		    "after login; not kept", r->t->name ? r->t->name : "");
+		broken = 1;
+	}
+	if (x.c != NULL && !broken && r->t->conns != NULL) {
+		prov_run_conns_ssh_put(r->t->conns, x.key, r->t->name, x.cred,
+		    x.c, x.cli, x.home);
+		x.c = NULL;
+		x.cli = NULL;
+		x.home = NULL;
+	}
+	run_ssh_close(&x);
+	prov_run_login_clear(&x.l);
+	explicit_bzero(x.cred, sizeof(x.cred));
+	free(x.key);
 	json_decref(env);
-	free(host);
-	freezero_str(pass);
 	free(cause);
 }
 

@@ -62,6 +62,11 @@
 #define PROV_RUN_CS_EXPIRES_S		300
 
 #define PROV_RUN_MASK			"********"
+/* Kept connections: closed after this long unused; at most this many. */
+#define PROV_RUN_IDLE_MS		60000
+#define PROV_RUN_MAX_CONNS		4096
+
+struct prov_run_conns;
 
 /*
  * A connected TCP socket to host:port, within timeout_ms (0: the
@@ -92,6 +97,10 @@ struct prov_target {
 	 * the cs-data key cloudstack_api_url. */
 	const char	*cloudstack_url;
 	int		 timeout_ms;	/* 0: each connection's timeout */
+	/* Where authenticated SSH connections (and CLI sessions) and HTTP
+	 * login tokens are kept between operations; NULL: none, each
+	 * operation logs in anew.  The pool sets its own when NULL. */
+	struct prov_run_conns *conns;
 };
 
 /* One operation to run. */
@@ -151,6 +160,35 @@ void	prov_run_mask(json_t *v, json_t *secrets);
 char	*prov_run_mask_str(const char *s, json_t *secrets);
 
 /*
+ * Connection reuse.  A struct prov_run_conns keeps, between operations,
+ * one authenticated SSH connection per appliance, connection, host, user
+ * and mode (with its interactive CLI session, when the dictionary uses
+ * one), and the token of HTTP auth type login.  An operation takes the
+ * kept connection when its credentials (password, key, pinned host key)
+ * are the same ones, else it closes it and logs in anew.  A connection
+ * is closed after idle_ms unused, on any transport error, when the
+ * credentials change, and by prov_run_conns_forget().  A command that
+ * fails on a kept connection before anything of it was sent is tried
+ * once more on a new connection; once sent, never (it may have run).
+ * Thread-safe; a connection is used by one operation at a time.
+ */
+struct prov_run_conns_opts {
+	int		 idle_ms;	/* 0: PROV_RUN_IDLE_MS */
+	size_t		 max;		/* 0: PROV_RUN_MAX_CONNS; past it, the
+					   one idle the longest is closed */
+};
+
+int	prov_run_conns_new(const struct prov_run_conns_opts *o,
+	    struct prov_run_conns **out, char **cause);
+/* Close every kept connection and free; NULL is fine. */
+void	prov_run_conns_free(struct prov_run_conns *p);
+/* Close and forget what is kept for one appliance (credentials rotated,
+ * appliance gone). */
+void	prov_run_conns_forget(struct prov_run_conns *p, const char *appliance);
+/* Connections and tokens kept now (not those in use). */
+size_t	prov_run_conns_count(struct prov_run_conns *p);
+
+/*
  * The worker pool.
  */
 struct prov_run_pool;
@@ -168,6 +206,8 @@ struct prov_run_pool_opts {
 	int		 workers;	/* 0: PROV_RUN_WORKERS */
 	size_t		 max_queued;	/* 0: PROV_RUN_MAX_QUEUED */
 	size_t		 max_per_key;	/* 0: PROV_RUN_MAX_PER_KEY */
+	int		 idle_ms;	/* kept connections; 0: PROV_RUN_IDLE_MS */
+	int		 no_reuse;	/* keep no connection between jobs */
 };
 
 int	prov_run_pool_new(const struct prov_run_pool_opts *o,
@@ -187,6 +227,8 @@ int	prov_run_pool_submit(struct prov_run_pool *p, const char *key,
 int	prov_run_submit(struct prov_run_pool *p, const struct prov_dict *dict,
 	    const struct prov_target *t, const struct prov_run_req *rq,
 	    prov_run_done_fn done, void *arg, char **cause);
+/* The pool's kept connections (NULL with no_reuse); owned by the pool. */
+struct prov_run_conns *prov_run_pool_conns(struct prov_run_pool *p);
 /* Jobs queued and running. */
 size_t	prov_run_pool_pending(struct prov_run_pool *p);
 /* Wait until every job submitted so far has finished. */

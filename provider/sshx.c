@@ -103,6 +103,7 @@ struct sshx_conn {
 	int		 connect_timeout_ms;
 	int		 command_timeout_ms;
 	size_t		 max_output;
+	unsigned long	 sent;		/* exec requests and CLI writes tried */
 };
 
 struct sshx_cli {
@@ -1125,6 +1126,24 @@ sshx_fingerprint(const struct sshx_conn *c)
 	return c->fp;
 }
 
+unsigned long
+sshx_sent(const struct sshx_conn *c)
+{
+	return c->sent;
+}
+
+int
+sshx_alive(struct sshx_conn *c)
+{
+	if (c == NULL || c->s == NULL || c->ev == NULL ||
+	    !ssh_is_connected(c->s))
+		return 0;
+	/* Take in what the server sent meanwhile (a disconnect, an EOF). */
+	if (ssh_event_dopoll(c->ev, 0) == SSH_ERROR && !ssh_is_connected(c->s))
+		return 0;
+	return ssh_is_connected(c->s) != 0;
+}
+
 /*
  * Channels.
  */
@@ -1294,6 +1313,7 @@ sshx_exec_timeout(struct sshx_conn *c, const char *command, int timeout_ms,
 	deadline = start + timeout_ms;
 	if ((rc = chan_open(c, deadline, 0, &x, cause)) != 0)
 		return rc;
+	c->sent++;
 	if (ssh_channel_request_exec(x->ch, command) != SSH_OK) {
 		rc = left_ms(deadline) == 0 ? -ETIMEDOUT : -EPROTO;
 		set_cause(cause, c->where, "channel: exec request refused: %s",
@@ -1357,6 +1377,7 @@ cli_write(struct sshx_cli *cli, const char *s, size_t n)
 {
 	ssize_t	w;
 
+	cli->c->sent++;
 	while (n > 0) {
 		w = ssh_channel_write(cli->x->ch, s, (uint32_t)n);
 		if (w <= 0)
@@ -1783,6 +1804,54 @@ sshx_cli_send(struct sshx_cli *cli, const char *line, const char *display,
 	}
 	free(what);
 	return rc;
+}
+
+int
+sshx_cli_usable(struct sshx_cli *cli)
+{
+	if (cli == NULL || cli->broken || cli->x == NULL ||
+	    !sshx_alive(cli->c))
+		return 0;
+	return !cli->x->eof && !cli->x->closed &&
+	    ssh_channel_is_open(cli->x->ch);
+}
+
+int
+sshx_cli_begin(struct sshx_cli *cli, const char *const *error_patterns,
+    size_t nerror_patterns, char **cause)
+{
+	struct sshx_pattern	**errs = NULL;
+	const char *const	*src;
+	size_t			 i, n;
+	int			 rc;
+
+	if (cause != NULL)
+		*cause = NULL;
+	if (error_patterns != NULL) {
+		src = error_patterns;
+		n = nerror_patterns;
+	} else {
+		src = sshx_default_errors;
+		for (n = 0; src[n] != NULL; n++)
+			;
+	}
+	if (n > 0 && (errs = calloc(n, sizeof(*errs))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if ((rc = compile_opt(cli, "error pattern", src[i], 1,
+		    &errs[i], cause)) != 0) {
+			while (i > 0)
+				sshx_pattern_free(errs[--i]);
+			free(errs);
+			return rc;
+		}
+	for (i = 0; cli->errs != NULL && i < cli->nerrs; i++)
+		sshx_pattern_free(cli->errs[i]);
+	free(cli->errs);
+	cli->errs = errs;
+	cli->nerrs = n;
+	cli->ncmd = 0;
+	return 0;
 }
 
 const char *

@@ -122,6 +122,15 @@ int	sshx_connect(const struct sshx_opts *o, struct sshx_conn **out,
 void	sshx_close(struct sshx_conn *c);
 /* The server key's fingerprint ("SHA256:..."); owned by c. */
 const char *sshx_fingerprint(const struct sshx_conn *c);
+/*
+ * For connection reuse.  sshx_alive() takes in what the server sent
+ * meanwhile, without waiting, and says whether the session is still up
+ * (1) or gone (0).  sshx_sent() counts the exec requests and CLI writes
+ * tried on c so far: when a call fails and the count did not move,
+ * nothing of it reached the server, so it may be tried again elsewhere.
+ */
+int	sshx_alive(struct sshx_conn *c);
+unsigned long sshx_sent(const struct sshx_conn *c);
 
 /* What one exec request gave.  Strings are owned by the result. */
 struct sshx_result {
@@ -205,6 +214,16 @@ int	sshx_cli_run(struct sshx_cli *cli, const char *line, int timeout_ms,
  */
 int	sshx_cli_send(struct sshx_cli *cli, const char *line,
 	    const char *display, int timeout_ms, char **output, char **cause);
+/*
+ * Reuse.  sshx_cli_usable(): 1 when the session can take another line
+ * (no earlier timeout or loss, the channel open, the connection alive).
+ * sshx_cli_begin(): start a new list of commands on an open session:
+ * the error patterns are replaced (same meaning as in sshx_cli_opts) and
+ * command numbers in messages start again at 1.
+ */
+int	sshx_cli_usable(struct sshx_cli *cli);
+int	sshx_cli_begin(struct sshx_cli *cli, const char *const *error_patterns,
+	    size_t nerror_patterns, char **cause);
 /* The last prompt seen ("Router(config-if)#"); owned by cli. */
 const char *sshx_cli_prompt(const struct sshx_cli *cli);
 /* The prompt pattern in use (given or learned); owned by cli. */

@@ -829,6 +829,8 @@ static const struct option tool_opts[] = {
 	{ "deadline", required_argument, NULL, 'D' },
 	{ "retry", required_argument, NULL, 'r' },
 	{ "compact", no_argument, NULL, 'j' },
+	{ "repeat", required_argument, NULL, 'R' },
+	{ "interval", required_argument, NULL, 'I' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -842,7 +844,13 @@ exec_usage(FILE *fp, const char *cmd)
 		    "           SERVICE OPERATION [--data JSON|@FILE] "
 		    "[options]\n"
 		    "Run one operation against the VNF at --target and print "
-		    "the result JSON.\n", progname);
+		    "the result JSON.\n"
+		    "  --repeat N            run it N times (1-10000) over kept "
+		    "connections,\n"
+		    "                        as the engine does; one result "
+		    "each\n"
+		    "  --interval MS         with --repeat: the pause between "
+		    "runs (default 0)\n", progname);
 	else if (strcmp(cmd, "health") == 0)
 		fprintf(fp, "usage: %s health FILE --target HOST[:PORT] "
 		    "[--cs-data JSON|FILE] [--check NAME]\n"
@@ -989,8 +997,11 @@ cmd_run(int argc, char **argv)
 {
 	struct tool_common tc;
 	struct prov_run_req rq;
+	struct prov_run_conns *conns = NULL;
 	const char *target = NULL;
 	json_t *data = NULL, *res = NULL;
+	char *ep, *cause = NULL;
+	long repeat = 1, interval = 0, i;
 	int ch, rc = EXIT_USAGE, r;
 
 	memset(&tc, 0, sizeof(tc));
@@ -1003,6 +1014,28 @@ cmd_run(int argc, char **argv)
 			json_decref(data);
 			if ((data = tool_json_arg("--data", optarg)) == NULL) {
 				rc = EXIT_ERR;
+				goto out;
+			}
+			continue;
+		}
+		if (ch == 'R') {
+			repeat = strtol(optarg, &ep, 10);
+			if (*optarg == '\0' || *ep != '\0' || repeat < 1 ||
+			    repeat > 10000) {
+				fprintf(stderr, "%s: --repeat %s: expected a "
+				    "count from 1 to 10000\n", progname,
+				    optarg);
+				goto out;
+			}
+			continue;
+		}
+		if (ch == 'I') {
+			interval = strtol(optarg, &ep, 10);
+			if (*optarg == '\0' || *ep != '\0' || interval < 0 ||
+			    interval > 3600000) {
+				fprintf(stderr, "%s: --interval %s: expected "
+				    "milliseconds (0-3600000)\n", progname,
+				    optarg);
 				goto out;
 			}
 			continue;
@@ -1023,15 +1056,33 @@ cmd_run(int argc, char **argv)
 	}
 	if ((rc = tool_setup(&tc, argv[0], target)) != 0)
 		goto out;
+	/* Several runs share the engine's kept connections and tokens. */
+	if (repeat > 1) {
+		if (prov_run_conns_new(NULL, &conns, &cause) != 0) {
+			fprintf(stderr, "%s: %s\n", progname, cause);
+			free(cause);
+			rc = EXIT_ERR;
+			goto out;
+		}
+		tc.t.conns = conns;
+	}
 	memset(&rq, 0, sizeof(rq));
 	rq.service = argv[1];
 	rq.operation = argv[2];
 	rq.data = data;
 	rq.cs_data = tc.cs;
-	r = prov_run_op(tc.dict, &tc.t, &rq, &res);
-	tool_print(res, tc.compact);
-	rc = r == 0 ? 0 : EXIT_FAILED;
+	rc = 0;
+	for (i = 0; i < repeat; i++) {
+		if (i > 0 && interval > 0)
+			(void)poll(NULL, 0, (int)interval);
+		json_decref(res);
+		r = prov_run_op(tc.dict, &tc.t, &rq, &res);
+		tool_print(res, tc.compact);
+		if (r != 0)
+			rc = EXIT_FAILED;
+	}
 out:
+	prov_run_conns_free(conns);
 	json_decref(res);
 	json_decref(data);
 	tool_common_free(&tc);

@@ -6,14 +6,16 @@
  *		request with a fixed JSON list (the "HTTP VNF"), 8 threads
  *	bench-workflow run DICT SERVICE OPERATION --target HOST:PORT
  *	    [--cs-data JSON] [--hostkey SHA256:...] [--count N]
- *	    [--seconds S] [--parallel K]
+ *	    [--seconds S] [--parallel K] [--no-reuse]
  *		runs the operation up to N times or S seconds, one after the
  *		other (K = 1) or on the runner's pool as K appliances at
  *		the same address (K > 1), and prints one line:
  *		ops=N failed=F seconds=X ops_per_s=Y p50_ms=A p99_ms=B
  *
- * Each operation is a full run: validate, render, connect (a new TCP or
- * SSH connection: the runner keeps none), execute, judge, transform.
+ * Each operation is a full run: validate, render, execute, judge,
+ * transform.  SSH connections are kept between an appliance's operations
+ * as the engine keeps them (struct prov_run_conns); --no-reuse makes a
+ * new one each time.  HTTP makes a new TCP connection each time.
  */
 #include "config.h"
 
@@ -192,6 +194,7 @@ cmd_run(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "parallel", required_argument, NULL, 'p' },
+		{ "no-reuse", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct prov_dict *dict;
@@ -199,6 +202,7 @@ cmd_run(int argc, char **argv)
 	struct prov_run_req rq;
 	struct prov_run_pool *pool = NULL;
 	struct prov_run_pool_opts po;
+	struct prov_run_conns *conns = NULL;
 	struct tgt tt;
 	struct diags d;
 	json_t *cs = NULL, *data = NULL, *res;
@@ -206,7 +210,7 @@ cmd_run(int argc, char **argv)
 	char *colon, *cause = NULL, names[64][24];
 	double *lat, t0, el, limit = 10;
 	long count = 1000;
-	int ch, parallel = 1, failed = 0, i;
+	int ch, parallel = 1, failed = 0, i, reuse = 1;
 	long n = 0;
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -232,6 +236,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'p':
 			parallel = atoi(optarg);
+			break;
+		case 'R':
+			reuse = 0;
 			break;
 		default:
 			return 64;
@@ -276,6 +283,12 @@ cmd_run(int argc, char **argv)
 	rq.cs_data = cs;
 	lat = calloc((size_t)count, sizeof(*lat));
 
+	if (parallel == 1 && reuse && prov_run_conns_new(NULL, &conns,
+	    &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		return 1;
+	}
+	tg[0].conns = conns;
 	t0 = now_s();
 	if (parallel == 1) {
 		for (n = 0; n < count && now_s() - t0 < limit; n++) {
@@ -298,10 +311,13 @@ cmd_run(int argc, char **argv)
 		po.workers = parallel;
 		po.max_queued = (size_t)count + 1;
 		po.max_per_key = (size_t)count + 1;
+		po.no_reuse = !reuse;
 		if (prov_run_pool_new(&po, &pool, &cause) != 0) {
 			fprintf(stderr, "%s\n", cause);
 			return 1;
 		}
+		for (i = 0; i < parallel; i++)
+			tg[i].conns = prov_run_pool_conns(pool);
 		/* Submit in batches so the time limit can stop it. */
 		while (n < count && now_s() - t0 < limit) {
 			long batch = n + parallel * 16 < count ?
@@ -324,6 +340,7 @@ cmd_run(int argc, char **argv)
 		prov_run_pool_free(pool);
 	}
 	el = now_s() - t0;
+	prov_run_conns_free(conns);
 	qsort(lat, (size_t)n, sizeof(*lat), dcmp);
 	printf("ops=%ld failed=%d seconds=%.3f ops_per_s=%.1f p50_ms=%.3f "
 	    "p99_ms=%.3f\n", n, failed, el, (double)n / el,

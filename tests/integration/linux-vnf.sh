@@ -189,6 +189,28 @@ vp run "$DICT" --target "$VNF_IP" --cs-data "$CS" STATIC_ROUTES delete \
 check "route delete: gone from ip route" sh -c \
     "[ -z \"\$(ip -n $NS_VNF route show 198.19.7.0/24)\" ]"
 
+# --- kept connections -------------------------------------------------------
+# lines EXPR: a Python expression over the results, one per line, as r.
+lines() {
+	"$PY" -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(eval(sys.argv[2]))' \
+	    "$OUT" "$1" 2>/dev/null
+}
+logins() { grep -c "Accepted password" "$LAB_DIR/sshd.log"; }
+n0=$(logins)
+vp run "$DICT" --target "$VNF_IP" --cs-data "$CS" --repeat 5 FIREWALL_RULES list
+n1=$(logins)
+check "reuse: 5 operations over a kept connection, all success" \
+    test "$(lines '[x["status"] for x in r]')" = "['success', 'success', 'success', 'success', 'success']" || show
+check "reuse: sshd saw one login for the 5 operations" test $((n1 - n0)) -eq 1
+check "reuse: operations 2-5 say their connect step reused it" \
+    test "$(lines '[x["steps"][1].get("reused", False) for x in r]')" = "[False, True, True, True, True]"
+vp run "$FAULTS" --target "$VNF_IP" --cs-data "$CS" --repeat 2 --interval 1000 \
+    STEPS drop_session_later
+n2=$(logins)
+check "reuse: a kept connection the VNF dropped is replaced, not used" \
+    test "$(lines '[(x["status"], x["steps"][1].get("reused", False)) for x in r]')" = "[('success', False), ('success', False)]" || show
+check "reuse: ... with a new login" test $((n2 - n1)) -eq 2
+
 # --- faults ----------------------------------------------------------------
 vp run "$DICT" --target "$VNF_IP" --cs-data "$CS" FIREWALL_RULES create \
     --data '{"id":"bad id;reboot","port":"70000"}'

@@ -445,11 +445,130 @@ test_secret_names(void **state)
 	assert_false(prov_is_secret_name("interface_name"));
 }
 
+/* Connection keys private_key, pinned_sha256; auth types form and login. */
+static void
+test_auth_kinds(void **state)
+{
+	static const char ok[] =
+	    "name: t\n"
+	    "connections:\n"
+	    "  ssh1:\n"
+	    "    type: ssh\n"
+	    "    username: admin\n"
+	    "    private_key: \"{{get_cs_data.ssh_key}}\"\n"
+	    "    key_passphrase: \"{{get_cs_data.ssh_key_pass}}\"\n"
+	    "    pinned_sha256: \"SHA256:abc\"\n"
+	    "  vyos:\n"
+	    "    type: https\n"
+	    "    pinned_sha256: \"sha256//AAAA\"\n"
+	    "    auth: {type: form, token: \"{{get_cs_data.vyos_key}}\"}\n"
+	    "  api:\n"
+	    "    type: https\n"
+	    "    auth:\n"
+	    "      type: login\n"
+	    "      login_url: /login\n"
+	    "      login_body: {u: \"{{get_cs_data.user}}\"}\n"
+	    "      token_path: \"$.data.token\"\n"
+	    "  api2:\n"
+	    "    type: api\n"
+	    "    timeout: 5\n"
+	    "services:\n"
+	    "  S:\n"
+	    "    show:\n"
+	    "      method: POST\n"
+	    "      connection: vyos\n"
+	    "      url: /retrieve\n"
+	    "      body: 'data={{ get_cs_data.q }}'\n"
+	    "      headers: {Content-Type: application/x-www-form-urlencoded}\n"
+	    "    json:\n"
+	    "      method: POST\n"
+	    "      connection: vyos\n"
+	    "      url: /retrieve\n"
+	    "      body: {a: 1}\n";
+	static const char bad[] =
+	    "name: t\n"
+	    "connections:\n"
+	    "  a:\n"
+	    "    type: https\n"
+	    "    auth: {type: bearer, token: x, field: key}\n"
+	    "  b:\n"
+	    "    type: https\n"
+	    "    auth: {type: login, login_url: /l, token_path: \"$.a[*]\"}\n"
+	    "  c:\n"
+	    "    type: https\n"
+	    "    auth: {type: login, token_path: \"$.t\", token_header: X,\n"
+	    "      token_cookie: sid}\n"
+	    "  d:\n"
+	    "    type: https\n"
+	    "    auth: form\n"
+	    "services:\n"
+	    "  S:\n"
+	    "    x: {method: GET, connection: a, url: /}\n";
+	struct prov_dict *dict;
+	const struct prov_conn *c;
+	const struct prov_service *svc;
+	struct prov_request *req;
+	struct diags d;
+	json_t *cs;
+	char *cause = NULL;
+
+	(void)state;
+	dict = parse(ok, &d);
+	if (dict == NULL)
+		diags_print(&d, stderr);
+	assert_non_null(dict);
+	c = prov_conn_find(dict, "ssh1");
+	assert_string_equal(c->private_key.src, "{{get_cs_data.ssh_key}}");
+	assert_string_equal(c->pinned_sha256.src, "SHA256:abc");
+	c = prov_conn_find(dict, "vyos");
+	assert_int_equal(c->auth.kind, PROV_AUTH_FORM);
+	assert_string_equal(c->auth.field, "key");
+	c = prov_conn_find(dict, "api2");	/* auth is inherited */
+	assert_int_equal(c->auth.kind, PROV_AUTH_LOGIN);
+	assert_string_equal(c->auth.login_method, "POST");
+	assert_string_equal(c->auth.token_header, "Authorization");
+	assert_string_equal(c->auth.token_prefix, "Bearer ");
+	assert_non_null(c->auth.token_jp);
+	assert_int_equal(c->timeout, 5);
+
+	svc = prov_service_find(dict, "S");
+	cs = json_pack("{s:s, s:s}", "vyos_key", "k&y 1", "q", "{\"op\":1}");
+	assert_int_equal(prov_op_render(dict, prov_op_find(svc, "show"), NULL,
+	    cs, 0, &req, &cause), 0);
+	assert_string_equal(req->body,
+	    "data=%7B%22op%22%3A1%7D&key=k%26y+1");
+	prov_request_free(req);
+	assert_int_equal(prov_op_render(dict, prov_op_find(svc, "show"), NULL,
+	    cs, 1, &req, &cause), 0);
+	assert_non_null(strstr(req->body, "&key=********"));
+	prov_request_free(req);
+	/* A JSON body cannot carry a form field. */
+	assert_int_equal(prov_op_render(dict, prov_op_find(svc, "json"), NULL,
+	    cs, 0, &req, &cause), -1);
+	assert_non_null(strstr(cause, "auth type form"));
+	free(cause);
+	json_decref(cs);
+	prov_dict_free(dict);
+	diags_free(&d);
+
+	dict = parse(bad, &d);
+	assert_null(dict);
+	assert_true(has_diag(&d, DIAG_ERROR, 5, 43, NULL,
+	    "belongs to auth type form"));
+	assert_true(has_diag(&d, DIAG_ERROR, 8, 52, NULL, "must be singular"));
+	assert_true(has_diag(&d, DIAG_ERROR, 11, 11, NULL,
+	    "missing required key \"login_url\""));
+	assert_true(has_diag(&d, DIAG_ERROR, 11, 11, NULL, "exclusive"));
+	assert_true(has_diag(&d, DIAG_ERROR, 15, 11, NULL, "needs a token"));
+	diags_free(&d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_opnsense),
+		cmocka_unit_test(test_auth_kinds),
 		cmocka_unit_test(test_cisco),
 		cmocka_unit_test(test_routeros),
 		cmocka_unit_test(test_types_and_keys),

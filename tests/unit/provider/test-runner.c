@@ -24,6 +24,7 @@
 #include "common/diag.h"
 #include "provider/dict.h"
 #include "provider/runner.h"
+#include "provider/runner-int.h"
 
 static const char dict_yaml[] =
 "name: unit\n"
@@ -546,6 +547,105 @@ test_pool_limits(void **state)
 	pthread_mutex_destroy(&g.mu);
 }
 
+/*
+ * Kept connections, through the token side (no SSH needed): a token is
+ * found again with the same credentials only, forgotten with its
+ * appliance, and dropped after the idle time.
+ */
+static void
+test_conns(void **state)
+{
+	struct prov_run_conns *p;
+	unsigned char a[PROV_RUN_CRED_LEN], b[PROV_RUN_CRED_LEN];
+	const char *pa[] = { "secret-1", NULL }, *pb[] = { "secret-2", NULL };
+	const char *pn[] = { NULL, "secret-1" };
+	char *tok, *cause = NULL;
+	int i;
+
+	(void)state;
+	prov_run_cred(a, pa, 2);
+	prov_run_cred(b, pb, 2);
+	assert_memory_not_equal(a, b, PROV_RUN_CRED_LEN);
+	prov_run_cred(b, pn, 2);	/* NULL and order count */
+	assert_memory_not_equal(a, b, PROV_RUN_CRED_LEN);
+	prov_run_cred(b, pa, 2);
+	assert_memory_equal(a, b, PROV_RUN_CRED_LEN);
+
+	assert_int_equal(prov_run_conns_new(&(struct prov_run_conns_opts){
+	    .idle_ms = 300 }, &p, &cause), 0);
+	assert_null(prov_run_conns_token_get(p, "k1", a));
+	prov_run_conns_token_set(p, "k1", "fw-1", a, "tok-1");
+	prov_run_conns_token_set(p, "k2", "fw-2", a, "tok-2");
+	assert_int_equal(prov_run_conns_count(p), 2);
+	tok = prov_run_conns_token_get(p, "k1", a);
+	assert_string_equal(tok, "tok-1");
+	free(tok);
+	/* One per key: a second set replaces. */
+	prov_run_conns_token_set(p, "k1", "fw-1", a, "tok-1b");
+	assert_int_equal(prov_run_conns_count(p), 2);
+	tok = prov_run_conns_token_get(p, "k1", a);
+	assert_string_equal(tok, "tok-1b");
+	free(tok);
+	/* Other credentials: not found, and the old entry is closed. */
+	prov_run_cred(b, pb, 2);
+	assert_null(prov_run_conns_token_get(p, "k1", b));
+	assert_null(prov_run_conns_token_get(p, "k1", a));
+	assert_int_equal(prov_run_conns_count(p), 1);
+	/* Forget an appliance. */
+	prov_run_conns_forget(p, "fw-2");
+	assert_int_equal(prov_run_conns_count(p), 0);
+	/* Set NULL forgets. */
+	prov_run_conns_token_set(p, "k3", "fw-3", a, "tok-3");
+	prov_run_conns_token_set(p, "k3", "fw-3", a, NULL);
+	assert_int_equal(prov_run_conns_count(p), 0);
+	/* The reaper closes what stays unused past idle_ms. */
+	prov_run_conns_token_set(p, "k4", "fw-4", a, "tok-4");
+	for (i = 0; i < 40 && prov_run_conns_count(p) > 0; i++)
+		usleep(100 * 1000);
+	assert_int_equal(prov_run_conns_count(p), 0);
+	/* No SSH connection kept for a key: nothing to take. */
+	{
+		struct sshx_conn *c;
+		struct sshx_cli *cli;
+		char *home;
+
+		assert_int_equal(prov_run_conns_ssh_take(p, "ssh\nx", a, &c,
+		    &cli, &home), 0);
+		assert_int_equal(prov_run_conns_ssh_take(NULL, "ssh\nx", a,
+		    &c, &cli, &home), 0);
+	}
+	prov_run_conns_free(p);
+	prov_run_conns_free(NULL);
+}
+
+/* The limit on kept entries: the one idle the longest goes. */
+static void
+test_conns_limit(void **state)
+{
+	struct prov_run_conns *p;
+	unsigned char a[PROV_RUN_CRED_LEN];
+	const char *pa[] = { "s" };
+	char key[16], *tok;
+	int i;
+
+	(void)state;
+	prov_run_cred(a, pa, 1);
+	assert_int_equal(prov_run_conns_new(&(struct prov_run_conns_opts){
+	    .max = 3 }, &p, NULL), 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		prov_run_conns_token_set(p, key, "fw", a, key);
+		usleep(2000);
+	}
+	assert_int_equal(prov_run_conns_count(p), 3);
+	assert_null(prov_run_conns_token_get(p, "k0", a));
+	assert_null(prov_run_conns_token_get(p, "k1", a));
+	tok = prov_run_conns_token_get(p, "k4", a);
+	assert_string_equal(tok, "k4");
+	free(tok);
+	prov_run_conns_free(p);
+}
+
 int
 main(void)
 {
@@ -556,6 +656,8 @@ main(void)
 		cmocka_unit_test(test_transform_text),
 		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_run_failures),
+		cmocka_unit_test(test_conns),
+		cmocka_unit_test(test_conns_limit),
 		cmocka_unit_test(test_pool_order),
 		cmocka_unit_test(test_pool_limits),
 	};
