@@ -65,3 +65,7 @@ EXTRA_DIST += tests/fuzz/fuzz-authkeys.c tests/fuzz/fuzz-sshcert.c \
 TESTS += tests/integration/ssh-jump.sh tests/integration/ssh-audit.sh
 EXTRA_DIST += tests/integration/ssh-jump.sh tests/integration/ssh-audit.sh \
 	tests/integration/ssh-lab.sh tests/bench/ssh-bench.sh
+
+# The two ssh integration tests share one lab (namespaces vbs-*, listener
+# 127.0.0.1:42201): under make -j they must not run at the same time.
+tests/integration/ssh-audit.sh.log: tests/integration/ssh-jump.sh.log

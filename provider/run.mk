@@ -52,3 +52,7 @@ tests_bench_bench_workflow_SOURCES = tests/bench/bench-workflow.c
 tests_bench_bench_workflow_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -pthread
 tests_bench_bench_workflow_LDADD = $(RUN_LIBS)
 EXTRA_DIST += tests/bench/workflow-bench.sh tests/bench/workflow-http.yaml
+
+# Both integration tests add and remove local users: useradd and userdel
+# lock /etc/passwd, so under make -j they must not overlap.
+tests/integration/linux-vnf.sh.log: tests/integration/provider-sshx.sh.log
