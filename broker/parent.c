@@ -278,8 +278,11 @@ main(int argc, char **argv)
 	umask(022);
 	parent_own_dir(p.conf->state_dir, 0700, "state_dir");
 	/* Key material the unprivileged roles cannot make or keep. */
-	if (print_keys)
-		return sshr_hostkeys_print(p.conf, stdout);
+	if (print_keys) {
+		ch = sshr_hostkeys_print(p.conf, stdout);
+		config_free(p.conf);
+		return ch;
+	}
 	if (sshr_hostkeys_setup(p.conf, &cause) != 0)
 		fatal("%s", cause);
 	parent_own_dir(p.conf->run_dir, 0755, "run_dir");
