@@ -68,4 +68,4 @@ EXTRA_DIST += tests/integration/ssh-jump.sh tests/integration/ssh-audit.sh \
 
 # The two ssh integration tests share one lab (namespaces vbs-*, listener
 # 127.0.0.1:42201): under make -j they must not run at the same time.
-tests/integration/ssh-audit.sh.log: tests/integration/ssh-jump.sh.log
+tests/integration/ssh-audit.log: tests/integration/ssh-jump.log

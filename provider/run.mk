@@ -55,4 +55,4 @@ EXTRA_DIST += tests/bench/workflow-bench.sh tests/bench/workflow-http.yaml
 
 # Both integration tests add and remove local users: useradd and userdel
 # lock /etc/passwd, so under make -j they must not overlap.
-tests/integration/linux-vnf.sh.log: tests/integration/provider-sshx.sh.log
+tests/integration/linux-vnf.log: tests/integration/provider-sshx.log
