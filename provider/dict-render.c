@@ -258,8 +258,8 @@ out:
 }
 
 /* application/x-www-form-urlencoded encoding of s (space as '+'). */
-static char *
-rnd_form_encode(const char *s)
+char *
+prov_form_encode(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char *out, *o;
@@ -308,9 +308,9 @@ rnd_auth_form(struct prov_request *r, const struct prov_conn *conn,
 	if (rnd_text(&conn->auth.token, TPL_CTX_TEXT, env, "auth token", &tok,
 	    cause) != 0)
 		return -1;
-	enc = mask ? xstrdup(PROV_MASK) : rnd_form_encode(tok ? tok : "");
+	enc = mask ? xstrdup(PROV_MASK) : prov_form_encode(tok ? tok : "");
 	freezero_str(tok);
-	field = rnd_form_encode(conn->auth.field);
+	field = prov_form_encode(conn->auth.field);
 	body = xasprintf("%s%s%s=%s", r->body ? r->body : "",
 	    r->body && *r->body ? "&" : "", field, enc);
 	free(field);

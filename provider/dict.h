@@ -362,4 +362,10 @@ int	prov_op_render(const struct prov_dict *dict, const struct prov_op *op,
 	    char **cause);
 void	prov_request_free(struct prov_request *req);
 
+/*
+ * application/x-www-form-urlencoded value of s (space as '+'); allocated,
+ * the caller frees it.
+ */
+char	*prov_form_encode(const char *s);
+
 #endif

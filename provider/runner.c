@@ -748,32 +748,6 @@ conn_url(struct run *r, const char *url)
 	    "http" : "https", host, port, url[0] == '/' ? "" : "/", url);
 }
 
-static char *
-form_encode(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *out, *o;
-
-	o = out = xmalloc(strlen(s) * 3 + 1);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '*')
-			*o++ = (char)c;
-		else if (c == ' ')
-			*o++ = '+';
-		else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* What identifies a login: its URL (key) and what it sends (cred). */
 struct http_login {
 	char		*url;
@@ -821,10 +795,10 @@ http_login_render(struct run *r, json_t *env, struct http_login *lg,
 		    "connection password", &pass, cause) != 0)
 			goto out;
 		prov_run_secret_add(r->secrets, pass);
-		eu = form_encode(user ? user : "");
-		ep = form_encode(pass ? pass : "");
-		fu = form_encode(a->username_field);
-		fp = form_encode(a->password_field);
+		eu = prov_form_encode(user ? user : "");
+		ep = prov_form_encode(pass ? pass : "");
+		fu = prov_form_encode(a->username_field);
+		fp = prov_form_encode(a->password_field);
 		lg->body = xasprintf("%s=%s&%s=%s", fu, eu, fp, ep);
 		free(eu);
 		freezero_str(ep);
