@@ -735,6 +735,14 @@ hop_run(const struct prov_http_req *req, const char *url, const char *method,
 			    " (its pinned key is still checked)" : "");
 			SET(CURLOPT_SSL_VERIFYPEER, 0L);
 			SET(CURLOPT_SSL_VERIFYHOST, 0L);
+		} else if (req->pinned_sha256 != NULL && req->ca_file == NULL) {
+			/*
+			 * A pin without a CA file is the trust: the key is
+			 * exactly the one expected, so the chain and the name
+			 * (a self-signed appliance has neither) are not asked.
+			 */
+			SET(CURLOPT_SSL_VERIFYPEER, 0L);
+			SET(CURLOPT_SSL_VERIFYHOST, 0L);
 		} else {
 			SET(CURLOPT_SSL_VERIFYPEER, 1L);
 			SET(CURLOPT_SSL_VERIFYHOST, 2L);

@@ -432,6 +432,15 @@ test_tls(void **state)
 	badpin[8] = badpin[8] == 'A' ? 'B' : 'A';
 	req.pinned_sha256 = badpin;
 	run_fail(&req, -EPROTO, "does not match the pinned SHA-256");
+	/* Verification on, no CA file: the pin alone is the trust, and a
+	 * wrong one still fails. */
+	req.verify_tls = PROV_HTTP_VERIFY_ON;
+	req.pinned_sha256 = pin;
+	e = run_ok(&req, &resp);
+	json_decref(e);
+	prov_http_resp_free(&resp);
+	req.pinned_sha256 = badpin;
+	run_fail(&req, -EPROTO, "does not match the pinned SHA-256");
 	/* Pinning with verification on and a CA file too. */
 	req.verify_tls = PROV_HTTP_VERIFY_ON;
 	req.ca_file = cert;
