@@ -5,7 +5,8 @@ noinst_LIBRARIES += broker/librole.a
 broker_librole_a_SOURCES = \
 	broker/privclient.c broker/privclient.h broker/priv-proto.h \
 	broker/role.c broker/role.h \
-	broker/access.c broker/access.h broker/audit.c broker/audit.h
+	broker/access.c broker/access.h broker/audit.c broker/audit.h \
+	broker/pwcheck.c broker/pwcheck.h
 broker_librole_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
 
 # The parent's pieces, in a library so unit tests link them too.
@@ -28,3 +29,10 @@ broker_vnf_brokerd_LDADD = broker/libparent.a provider/libprovider.a \
 # Each role's program and its own rules.
 include broker/ssh.mk
 include broker/proxy.mk
+
+# Password hashes checked on a worker thread (librole's pwcheck).
+check_PROGRAMS += tests/unit/broker/test-pwcheck
+TESTS += tests/unit/broker/test-pwcheck
+tests_unit_broker_test_pwcheck_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_broker_test_pwcheck_LDADD = broker/librole.a common/libcommon.a \
+	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(CMOCKA_LIBS) -lcrypt -lpthread

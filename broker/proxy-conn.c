@@ -26,6 +26,7 @@
 
 #include "broker/audit.h"
 #include "broker/proxy.h"
+#include "broker/pwcheck.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 
@@ -85,13 +86,16 @@ proxy_conn_audit(struct proxy_conn *pc)
 		return;
 	pc->audited = 1;
 	/* A connection that never sent a request is not a decision. */
-	if (!pc->have_req && pc->status == 0)
+	if (!pc->have_req && pc->status == 0 && !pc->tls_failed)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	audit_rec_init(&rec, pc->have_req && pc->req.connect ? "tunnel" :
-	    "request");
+	audit_rec_init(&rec, pc->tls_failed ? "handshake" : pc->have_req &&
+	    pc->req.connect ? "tunnel" : "request");
 	rec.user = pc->user[0] != '\0' ? pc->user : NULL;
 	rec.credential = pc->user[0] != '\0' ? pc->credential : NULL;
+	if (rec.credential != NULL && rec.credential == pc->cert_fp &&
+	    pc->cert_subject[0] != '\0')
+		rec.key_id = pc->cert_subject;
 	rec.source = pc->source;
 	if (pc->have_req && pc->req.authority[0] != '\0')
 		rec.target = pc->req.authority;
@@ -124,6 +128,9 @@ proxy_conn_free(struct proxy_conn *pc)
 	proxy_conn_audit(pc);
 	if (pc->sockreq > 0)
 		role_socket_cancel(px->rt, pc->sockreq);
+	if (pc->pwjob > 0)
+		pwcheck_cancel(px->pw, pc->pwjob);
+	explicit_bzero(pc->pwmac, sizeof(pc->pwmac));
 	if (pc->cli != NULL)
 		bufferevent_free(pc->cli);
 	if (pc->srv != NULL)
@@ -309,7 +316,6 @@ proxy_dispatch(struct proxy_conn *pc)
 {
 	struct proxy *px = pc->px;
 	struct hp_req *r = &pc->req;
-	enum access_result ar;
 	const char *reason = NULL;
 	int status;
 
@@ -322,8 +328,22 @@ proxy_dispatch(struct proxy_conn *pc)
 			    "absolute http:// URL or CONNECT", "denied");
 		return;
 	}
-	if ((status = proxy_auth_check(px, pc, &reason)) != 0) {
-		proxy_conn_refuse(pc, status, reason, "denied");
+	status = proxy_auth_check(px, pc, &reason);
+	if (status != PROXY_AUTH_PENDING)
+		proxy_conn_authed(pc, status, reason);
+}
+
+/* Authenticated (or refused): resolve, check the grant, ask for a socket. */
+void
+proxy_conn_authed(struct proxy_conn *pc, int status, const char *reason)
+{
+	struct proxy *px = pc->px;
+	struct hp_req *r = &pc->req;
+	enum access_result ar;
+
+	if (status != 0) {
+		proxy_conn_refuse(pc, status, reason, status == 503 ? "error" :
+		    "denied");
 		return;
 	}
 	ar = access_resolve(px->access, r->host, r->port, &pc->target, &reason);
@@ -418,6 +438,19 @@ proxy_cli_event(struct bufferevent *bev, short what, void *arg)
 		log_debug("%s: TLS handshake failed: %s", pc->source,
 		    e ? ERR_reason_error_string(e) : "connection closed");
 		pc->status = 0;
+		/*
+		 * A TLS error is a refusal worth a line (an old client, a
+		 * certificate the CA did not sign); a peer that closed
+		 * before speaking TLS (a port probe) is not.
+		 */
+		if (e != 0) {
+			snprintf(pc->why, sizeof(pc->why), "TLS handshake "
+			    "failed: %s", ERR_reason_error_string(e) ?
+			    ERR_reason_error_string(e) : "unknown error");
+			pc->reason = pc->why;
+			pc->outcome = "denied";
+			pc->tls_failed = 1;
+		}
 	}
 	if (pc->state == PC_HEAD &&
 	    evbuffer_get_length(bufferevent_get_input(bev)) > 0) {

@@ -16,6 +16,7 @@
 
 #include "broker/audit.h"
 #include "broker/proxy.h"
+#include "broker/pwcheck.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 
@@ -270,6 +271,7 @@ main(int argc, char **argv)
 	status = role_run(px->rt);
 	while (!TAILQ_EMPTY(&px->conns))
 		proxy_conn_free(TAILQ_FIRST(&px->conns));
+	pwcheck_free(px->pw);
 	if (px->ev_grace != NULL)
 		event_free(px->ev_grace);
 	if (px->tls != NULL)

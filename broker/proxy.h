@@ -85,6 +85,7 @@ struct proxy {
 	long			 nconns;
 	int			 stopping;
 	struct event		*ev_grace;
+	struct pwcheck		*pw;		/* password hashes, off the loop */
 	unsigned char		 cache_key[32];
 	struct proxy_cache_ent	 cache[PROXY_AUTH_CACHE];
 };
@@ -110,7 +111,11 @@ struct proxy_conn {
 	char			 source[64];
 	char			 user[PROXY_USER_MAX + 1];
 	char			 cert_user[PROXY_USER_MAX + 1];
-	const char		*credential;	/* "password", "certificate" */
+	const char		*credential;	/* "password", or cert_fp */
+	char			 cert_fp[72];	/* SHA256:... of the certificate */
+	char			 cert_subject[256];
+	long			 pwjob;		/* pending pwcheck, or 0 */
+	unsigned char		 pwmac[32];	/* its cache entry, if it matches */
 	struct hp_req		 req;
 	int			 have_req;
 	struct target		 target;
@@ -137,6 +142,8 @@ struct proxy_conn {
 	int			 srv_shut;
 	size_t			 lingered;
 	int			 audited;
+	int			 tls_failed;	/* audited as "handshake" */
+	char			 why[160];	/* a reason made here */
 };
 
 /* proxy-main.c */
@@ -153,6 +160,9 @@ void	proxy_conn_refuse(struct proxy_conn *pc, int status,
 	    const char *reason, const char *outcome);
 void	proxy_conn_touch(struct proxy_conn *pc);
 void	proxy_conn_audit(struct proxy_conn *pc);
+/* A pending password check ended: status 0 (go on) or a refusal. */
+void	proxy_conn_authed(struct proxy_conn *pc, int status,
+	    const char *reason);
 /* On stop: close connections that have not become tunnels yet. */
 void	proxy_conn_stop_idle(struct proxy *px);
 
@@ -176,8 +186,11 @@ void	proxy_pump_free(struct proxy_pump *pp);
 void	proxy_auth_init(struct proxy *px);
 /*
  * Who is this?  Fills pc->user and pc->credential and returns 0, or
- * returns the status to refuse with (407) and sets *reason.
+ * returns the status to refuse with (407, 503) and sets *reason, or
+ * returns PROXY_AUTH_PENDING: a password is being checked off the loop,
+ * and proxy_conn_authed() will be called with the outcome.
  */
+#define PROXY_AUTH_PENDING	(-1)
 int	proxy_auth_check(struct proxy *px, struct proxy_conn *pc,
 	    const char **reason);
 /* After the TLS handshake: a verified client certificate's user, if any. */

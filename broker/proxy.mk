@@ -8,7 +8,7 @@ broker_vnf_broker_proxy_SOURCES = \
 broker_vnf_broker_proxy_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 broker_vnf_broker_proxy_LDADD = broker/librole.a common/libcommon.a \
-	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) -lcrypt
+	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) -lcrypt -lpthread
 
 # In the parent: the self-signed certificate kept in state_dir
 # (proxy_keys_prepare(), called by parent.c before the roles start).

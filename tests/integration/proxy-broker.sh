@@ -611,8 +611,14 @@ check "audit: wrong password names the user" \
     audit '{"user":"ops","status":407,"reason":"wrong user name or password"}'
 check "audit: 403 with its reason" \
     audit '{"user":"nogrant","status":403,"outcome":"denied","reason":"not permitted"}'
-check "audit: client certificate credential" \
-    audit '{"user":"certuser","credential":"certificate","status":200}'
+CERT_FP="SHA256:$(openssl x509 -in "$tmp/certuser.crt" -outform der |
+    openssl dgst -sha256 -binary | openssl base64 -A | tr -d =)"
+check "audit: client certificate credential is its SHA-256 fingerprint, key_id its subject" \
+    audit "{\"user\":\"certuser\",\"credential\":\"$CERT_FP\",\"key_id\":\"CN=certuser\",\"status\":200}"
+check "audit: the refused certificate's handshake is recorded" \
+    sh -c "grep '\"event\":\"handshake\"' '$tmp/audit.log' | grep '\"outcome\":\"denied\"' | grep -q 'TLS handshake failed: '"
+check "audit: TLS 1.1 refused, recorded with OpenSSL's reason" \
+    grep -q '"reason":"TLS handshake failed: unsupported protocol"' "$tmp/audit.log"
 check "audit: the splice pump's tunnel counts every byte each way" \
     bulk_audit "$tmp/bulk1.out"
 check "audit: source address recorded" grep -q '"source":"127.0.0.1:' "$tmp/audit.log"
