@@ -534,6 +534,13 @@ prov_op_render(const struct prov_dict *dict, const struct prov_op *op,
 	if (conn != NULL && rnd_text(&conn->host, TPL_CTX_HEADER, env,
 	    "connection host", &r->host, cause) != 0)
 		goto out;
+	/* No host: the appliance's management address, as documented. */
+	if (conn != NULL && (r->host == NULL || *r->host == '\0') &&
+	    json_is_string(json_object_get(cs_data, "mgmt_ip"))) {
+		free(r->host);
+		r->host = xstrdup(json_string_value(json_object_get(cs_data,
+		    "mgmt_ip")));
+	}
 
 	if (op->transport == PROV_TRANSPORT_SSH) {
 		if (op->commands_tpl != NULL) {
@@ -565,6 +572,13 @@ prov_op_render(const struct prov_dict *dict, const struct prov_op *op,
 		    strncmp(url, "http://", 7) != 0 &&
 		    strncmp(url, "https://", 8) != 0) {
 			char port[16] = "";
+
+			if (r->host == NULL || *r->host == '\0') {
+				*cause = xasprintf("connection %s has no host: "
+				    "give it one, or the appliance's "
+				    "management address (mgmt_ip)", conn->name);
+				goto out;
+			}
 
 			if (conn->port != 0)
 				snprintf(port, sizeof(port), ":%d", conn->port);

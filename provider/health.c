@@ -16,6 +16,8 @@
 #include "provider/http.h"
 #include "provider/runner-int.h"
 
+#define HEALTH_QUOTE	200	/* bytes of an answer quoted in a reason */
+
 /* Did an SSH or socket failure code mean the appliance never answered? */
 static int
 unreached(int rc)
@@ -193,7 +195,10 @@ do_http(const struct prov_target *t, const struct prov_conn *conn,
 	if (!prov_run_status_ok(chk->expected_status, chk->nexpected_status,
 	    resp.status)) {
 		*reason = xasprintf("%s %s: HTTP status %ld, not the expected "
-		    "one", hr.method, full, resp.status);
+		    "one: %.*s%s", hr.method, full, resp.status,
+		    (int)(resp.body_len > HEALTH_QUOTE ? HEALTH_QUOTE :
+		    resp.body_len), resp.body ? resp.body : "",
+		    resp.body_len > HEALTH_QUOTE ? "..." : "");
 		goto out;
 	}
 	rc = 0;

@@ -1074,13 +1074,28 @@ again:
 	raw_add(r, resp.body, resp.body_len);
 	if (!prov_run_status_ok(r->op->response.expected_status,
 	    r->op->response.nexpected_status, resp.status)) {
+		struct prov_response errs_only = r->op->response;
+
 		exp = status_list(r->op->response.expected_status,
 		    r->op->response.nexpected_status);
 		free(cause);
-		cause = xasprintf("HTTP status %ld, expected %s: %.*s%s",
-		    resp.status, exp, (int)(resp.body_len > RUN_QUOTE ?
-		    RUN_QUOTE : resp.body_len), resp.body ? resp.body : "",
-		    resp.body_len > RUN_QUOTE ? "..." : "");
+		/*
+		 * The vendor's words: an error pattern matching the body
+		 * says more than its first bytes.
+		 */
+		errs_only.success_pattern = NULL;
+		if (errs_only.nerror_patterns > 0 && prov_run_judge(&errs_only,
+		    resp.body ? resp.body : "", resp.body_len, &reason) == 0)
+			cause = xasprintf("HTTP status %ld, expected %s; %s",
+			    resp.status, exp, reason);
+		else
+			cause = xasprintf("HTTP status %ld, expected %s: "
+			    "%.*s%s", resp.status, exp,
+			    (int)(resp.body_len > RUN_QUOTE ? RUN_QUOTE :
+			    resp.body_len), resp.body ? resp.body : "",
+			    resp.body_len > RUN_QUOTE ? "..." : "");
+		free(reason);
+		reason = NULL;
 		free(exp);
 		step_end(st, start, cause);
 		run_fail(r, "http: %s", cause);
@@ -1685,6 +1700,9 @@ prov_run_op(const struct prov_dict *dict, const struct prov_target *t,
 	r.steps = json_array();
 	r.cs = json_is_object(rq->cs_data) ? json_deep_copy(rq->cs_data) :
 	    json_object();
+	/* {{mgmt_ip}} and a connection without host: the target's address. */
+	if (json_object_get(r.cs, "mgmt_ip") == NULL && t->address != NULL)
+		json_object_set_new(r.cs, "mgmt_ip", json_string(t->address));
 	r.secrets = prov_run_secrets(r.cs, rq->data);
 	if (rq->password != NULL)
 		prov_run_secret_add(r.secrets, rq->password);

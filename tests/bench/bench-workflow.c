@@ -11,6 +11,13 @@
  *		other (K = 1) or on the runner's pool as K appliances at
  *		the same address (K > 1), and prints one line:
  *		ops=N failed=F seconds=X ops_per_s=Y p50_ms=A p99_ms=B
+ *	bench-workflow cycle DICT SERVICE --target HOST:PORT --data JSON
+ *	    [--cs-data JSON] [--hostkey SHA256:...] [--count N]
+ *	    [--seconds S]
+ *		create (with --data), list, delete (with the id create
+ *		returned as data.id, else the one in --data), up to N cycles
+ *		or S seconds, one appliance with kept connections; prints
+ *		cycles=N ops=M failed=F seconds=X ops_per_s=Y mean_ms=Z
  *
  * Each operation is a full run: validate, render, execute, judge,
  * transform.  SSH connections are kept between an appliance's operations
@@ -354,6 +361,148 @@ cmd_run(int argc, char **argv)
 	return failed == 0 ? 0 : 1;
 }
 
+/* One operation of a cycle: 0, or -1 (its result printed the first time). */
+static int
+cycle_op(const struct prov_dict *dict, const struct prov_target *t,
+    const char *service, const char *op, json_t *data, json_t *cs,
+    json_t **res, int *failed)
+{
+	struct prov_run_req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.service = service;
+	rq.operation = op;
+	rq.data = data;
+	rq.cs_data = cs;
+	if (prov_run_op(dict, t, &rq, res) == 0)
+		return 0;
+	if ((*failed)++ == 0) {
+		char *js = json_dumps(*res, 0);
+
+		fprintf(stderr, "first failure (%s): %s\n", op, js);
+		free(js);
+	}
+	return -1;
+}
+
+static int
+cmd_cycle(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 'T' },
+		{ "cs-data", required_argument, NULL, 'c' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "hostkey", required_argument, NULL, 'K' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct prov_dict *dict;
+	struct prov_target tg;
+	struct prov_run_conns *conns = NULL;
+	struct tgt tt;
+	struct diags d;
+	json_t *cs = NULL, *data = NULL, *res, *del, *id;
+	const char *target = NULL, *hostkey = NULL;
+	char *colon, *cause = NULL;
+	double t0, el, limit = 10;
+	long count = 1000, n, ops = 0;
+	int ch, failed = 0;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'T':
+			target = optarg;
+			break;
+		case 'c':
+			cs = json_loads(optarg, 0, NULL);
+			break;
+		case 'd':
+			data = json_loads(optarg, 0, NULL);
+			break;
+		case 'K':
+			hostkey = optarg;
+			break;
+		case 'n':
+			count = atol(optarg);
+			break;
+		case 's':
+			limit = atof(optarg);
+			break;
+		default:
+			return 64;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2 || target == NULL || data == NULL ||
+	    (colon = strchr(target, ':')) == NULL || count < 1) {
+		fprintf(stderr, "usage: bench-workflow cycle DICT SERVICE "
+		    "--target ADDR:PORT --data JSON ...\n");
+		return 64;
+	}
+	*colon = '\0';
+	if (inet_pton(AF_INET, target, &tt.addr) != 1)
+		return 64;
+	tt.port = atoi(colon + 1);
+	diags_init(&d, argv[0]);
+	if ((dict = prov_dict_load(argv[0], &d)) == NULL) {
+		diags_print(&d, stderr);
+		return 2;
+	}
+	diags_free(&d);
+	prov_http_init();
+	if (cs == NULL)
+		cs = json_object();
+	json_object_set_new(cs, "mgmt_ip", json_string(target));
+	memset(&tg, 0, sizeof(tg));
+	tg.name = "appliance-0";
+	tg.address = target;
+	tg.open_socket = bench_socket;
+	tg.socket_arg = &tt;
+	tg.hostkey_sha256 = hostkey;
+	tg.timeout_ms = 10000;
+	if (prov_run_conns_new(NULL, &conns, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		return 1;
+	}
+	tg.conns = conns;
+	t0 = now_s();
+	for (n = 0; n < count && now_s() - t0 < limit && failed == 0; n++) {
+		res = NULL;
+		ops++;
+		if (cycle_op(dict, &tg, argv[1], "create", data, cs, &res,
+		    &failed) != 0) {
+			json_decref(res);
+			break;
+		}
+		id = json_object_get(json_object_get(res, "data"), "id");
+		if (id == NULL || json_is_null(id))
+			id = json_object_get(data, "id");
+		del = json_object();
+		json_object_set(del, "id", id);
+		json_decref(res);
+		res = NULL;
+		ops++;
+		cycle_op(dict, &tg, argv[1], "list", NULL, cs, &res, &failed);
+		json_decref(res);
+		res = NULL;
+		ops++;
+		cycle_op(dict, &tg, argv[1], "delete", del, cs, &res, &failed);
+		json_decref(res);
+		json_decref(del);
+	}
+	el = now_s() - t0;
+	prov_run_conns_free(conns);
+	printf("cycles=%ld ops=%ld failed=%d seconds=%.3f ops_per_s=%.1f "
+	    "mean_ms=%.3f\n", n, ops, failed, el, (double)ops / el,
+	    ops ? el * 1000 / (double)ops : 0.0);
+	json_decref(cs);
+	json_decref(data);
+	prov_dict_free(dict);
+	return failed == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -361,6 +510,9 @@ main(int argc, char **argv)
 		return cmd_serve(atoi(argv[2]));
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
-	fprintf(stderr, "usage: bench-workflow serve PORT | run ...\n");
+	if (argc >= 2 && strcmp(argv[1], "cycle") == 0)
+		return cmd_cycle(argc - 1, argv + 1);
+	fprintf(stderr, "usage: bench-workflow serve PORT | run ... | "
+	    "cycle ...\n");
 	return 64;
 }

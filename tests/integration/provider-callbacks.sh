@@ -128,12 +128,11 @@ check "login: one login for the 4 operations (the token kept)" test $((n1 - n0))
 check "login: the token is masked in the result" \
     sh -c "! grep -q 'tok-[0-9]' '$OUT'"
 
-# The token expires on the appliance between two operations of one run.
+# The token expires on the appliance between two operations of one run
+# (the appliance ends it right after answering the first).
 n2=$(logins)
-( sleep 1; "$PY" -c "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:$PORT/admin/expire', data=b'', method='POST'))" ) &
-EPID=$!
-vp --cs-data "$CS" --repeat 2 --interval 2500 Rules notify
-wait "$EPID"
+"$PY" -c "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:$PORT/admin/expire-after-next', data=b'', method='POST'))"
+vp --cs-data "$CS" --repeat 2 Rules notify
 n3=$(logins)
 check "login: 401 on a kept token: login again once, then success" \
     is '([s["step"] for s in d["steps"]], [s["status"] for s in d["steps"]], d["status"])' \
@@ -158,6 +157,14 @@ check "login refused: failed at the login step with the status, nothing else sen
     is '(d["status"], [s["step"] for s in d["steps"]], d["error"].startswith("login: HTTP status 403"))' \
     "('failed', ['validate', 'login'], True)" || show
 check "login: no secret in any output" nosecret
+
+# --- a 4xx with the vendor's words; a connection without host -------------
+vp --cs-data "$CS" Vendor refuse
+check "no host: the request went to the target's address" \
+    is 'd["steps"][1]["request"]' "POST http://127.0.0.1:80/api/vendor-error" || show
+check "4xx: failed, the error pattern quotes the vendor's detail" \
+    is '(d["status"], d["error"].startswith("http: HTTP status 400, expected any 2xx; error pattern 1"), "invalid value for argument dst-port" in d["error"])' \
+    "('failed', True, True)" || show
 
 # --- auth type form (VyOS key=) ---------------------------------------------------
 vp --cs-data "$CS" Vyos show

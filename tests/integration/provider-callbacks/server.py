@@ -34,7 +34,7 @@ USER, PASS = "api-user", "api-pass-123"
 VYOS_KEY = "vyos-secret-key-42"
 CS_API_KEY, CS_SECRET = "cs-api-key-abc", "cs-secret-key-xyz"
 
-state = {"token": None, "logins": 0}
+state = {"token": None, "logins": 0, "expire_after": 0}
 lock = threading.Lock()
 portfile, logfile = sys.argv[1], sys.argv[2]
 
@@ -131,6 +131,13 @@ class H(BaseHTTPRequestHandler):
         elif u.path == "/api/rules":
             if token and self.headers.get("X-Auth-Token") == token:
                 status, obj = 200, {"rows": [{"id": 7, "port": 22}]}
+                with lock:
+                    # /admin/expire-after-next: this answer is the
+                    # token's last one.
+                    if state["expire_after"] > 0:
+                        state["expire_after"] -= 1
+                        if state["expire_after"] == 0:
+                            state["token"] = None
             else:
                 status, obj = 401, {"error": "token expired"}
         elif u.path == "/api/session":
@@ -141,6 +148,13 @@ class H(BaseHTTPRequestHandler):
                 status, obj = 401, {"error": "no session"}
         elif u.path == "/api/always401":
             status, obj = 401, {"error": "never"}
+        elif u.path == "/api/vendor-error":
+            status, obj = 400, {"error": 400, "message": "Bad Request",
+                                "detail": "invalid value for argument dst-port"}
+        elif u.path == "/admin/expire-after-next":
+            with lock:
+                state["expire_after"] = 1
+            status, obj = 200, {"expire_after": 1}
         elif u.path == "/admin/expire":
             with lock:
                 state["token"] = None
