@@ -1,3 +1,4 @@
 # Vendor appliance simulators (python3 test fixtures) and the vendor
 # dictionaries' tests against them.  One fragment per vendor below.
 EXTRA_DIST += tests/vnfsim/vnfsim.py tests/integration/lib/vnfsim.sh
+include tests/vnfsim/fortigate.mk
