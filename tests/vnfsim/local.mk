@@ -2,3 +2,5 @@
 # dictionaries' tests against them.  One fragment per vendor below.
 EXTRA_DIST += tests/vnfsim/vnfsim.py tests/integration/lib/vnfsim.sh
 include tests/vnfsim/fortigate.mk
+include tests/vnfsim/opnsense.mk
+include tests/vnfsim/pfsense.mk
