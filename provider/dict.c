@@ -843,6 +843,16 @@ dict_auth_login(struct dctx *c, const struct ynode *n, const char *path,
 	} else
 		dict_error(c, n, path, "missing required key \"token_path\" "
 		    "for auth type login (a JSONPath such as $.token)");
+	if ((v = ynode_get(n, "login_auth")) != NULL) {
+		dict_path(p, sizeof(p), path, "login_auth");
+		if (dict_want(c, v, p, YNODE_SCALAR) == 0) {
+			if (strcmp(v->str, "basic") == 0)
+				a->login_basic = 1;
+			else if (strcmp(v->str, "none") != 0)
+				dict_error(c, v, p, "expected basic or none, "
+				    "found \"%s\"", v->str);
+		}
+	}
 	a->token_header = dict_auth_str(c, n, path, "token_header");
 	a->token_prefix = dict_auth_str(c, n, path, "token_prefix");
 	a->token_cookie = dict_auth_str(c, n, path, "token_cookie");
@@ -863,8 +873,9 @@ dict_auth(struct dctx *c, const struct ynode *n, const char *path,
 	static const char *const keys[] = { "type", "token", "header",
 	    "field", "login_url", "login_method", "login_body",
 	    "username_field", "password_field", "token_path", "token_header",
-	    "token_prefix", "token_cookie", NULL };
+	    "token_prefix", "token_cookie", "login_auth", NULL };
 	static const char *const login_keys[] = { "login_url", "login_method",
+	    "login_auth",
 	    "login_body", "username_field", "password_field", "token_path",
 	    "token_header", "token_prefix", "token_cookie", NULL };
 	static const char *const header_only[] = { "header", NULL };
@@ -1107,6 +1118,7 @@ dict_auth_copy(struct prov_auth *to, const struct prov_auth *from)
 	to->token_header = dict_strdup(from->token_header);
 	to->token_prefix = dict_strdup(from->token_prefix);
 	to->token_cookie = dict_strdup(from->token_cookie);
+	to->login_basic = from->login_basic;
 }
 
 static void

@@ -98,6 +98,9 @@ struct prov_auth {
 	char		*token_header;	/* default "Authorization" */
 	char		*token_prefix;	/* default "Bearer " for Authorization */
 	char		*token_cookie;	/* set: Cookie: <name>=<token> instead */
+	int		 login_basic;	/* login_auth: basic: the connection's
+					   username and password as Basic on
+					   the login request */
 };
 
 struct prov_conn {

@@ -752,7 +752,9 @@ conn_url(struct run *r, const char *url)
 struct http_login {
 	char		*url;
 	char		*body;
-	const char	*ctype;
+	const char	*ctype;		/* NULL: no body */
+	char		*user;		/* login_auth basic */
+	char		*pass;
 	char		*key;
 	unsigned char	 cred[PROV_RUN_CRED_LEN];
 };
@@ -762,6 +764,8 @@ http_login_clear(struct http_login *lg)
 {
 	free(lg->url);
 	freezero_str(lg->body);
+	free(lg->user);
+	freezero_str(lg->pass);
 	free(lg->key);
 	explicit_bzero(lg->cred, sizeof(lg->cred));
 	memset(lg, 0, sizeof(*lg));
@@ -774,7 +778,7 @@ http_login_render(struct run *r, json_t *env, struct http_login *lg,
 {
 	const struct prov_auth *a = &r->conn->auth;
 	char *url = NULL, *user = NULL, *pass = NULL, *eu, *ep, *fu, *fp;
-	const char *parts[2];
+	const char *parts[4];
 	int rc = -1;
 
 	memset(lg, 0, sizeof(*lg));
@@ -782,12 +786,28 @@ http_login_render(struct run *r, json_t *env, struct http_login *lg,
 	    &url, cause) != 0)
 		goto out;
 	lg->url = conn_url(r, url != NULL ? url : "/");
+	if (a->login_basic) {
+		/* The credentials go as Basic, the body is login_body only. */
+		if (prov_run_text(&r->conn->username, TPL_CTX_TEXT, env,
+		    "connection username", &lg->user, cause) != 0 ||
+		    prov_run_text(&r->conn->password, TPL_CTX_TEXT, env,
+		    "connection password", &lg->pass, cause) != 0)
+			goto out;
+		if (lg->user == NULL)
+			lg->user = xstrdup("");
+		if (lg->pass == NULL)
+			lg->pass = xstrdup("");
+		prov_run_secret_add(r->secrets, lg->pass);
+	}
 	if (a->login_body.src != NULL) {
 		if (prov_run_text(&a->login_body, (enum tpl_ctx)a->login_body_ctx,
 		    env, "auth login_body", &lg->body, cause) != 0)
 			goto out;
 		lg->ctype = a->login_body_ctx == TPL_CTX_JSON ?
 		    "application/json" : "application/x-www-form-urlencoded";
+	} else if (a->login_basic) {
+		lg->body = xstrdup("");
+		lg->ctype = NULL;
 	} else {
 		if (prov_run_text(&r->conn->username, TPL_CTX_TEXT, env,
 		    "connection username", &user, cause) != 0 ||
@@ -810,7 +830,9 @@ http_login_render(struct run *r, json_t *env, struct http_login *lg,
 	    r->conn->name, lg->url);
 	parts[0] = lg->body;
 	parts[1] = a->token_path;
-	prov_run_cred(lg->cred, parts, 2);
+	parts[2] = lg->user ? lg->user : "";
+	parts[3] = lg->pass ? lg->pass : "";
+	prov_run_cred(lg->cred, parts, 4);
 	rc = 0;
 out:
 	free(url);
@@ -843,14 +865,21 @@ http_login(struct run *r, struct http_login *lg, const char *pin,
 	prov_http_req_init(&hr);
 	hr.method = a->login_method;
 	hr.url = lg->url;
-	h[0].name = "Content-Type";
-	h[0].value = lg->ctype;
-	h[1].name = "Accept";
-	h[1].value = "application/json";
+	h[0].name = "Accept";
+	h[0].value = "application/json";
+	h[1].name = "Content-Type";
+	h[1].value = lg->ctype;
 	hr.headers = h;
-	hr.nheaders = 2;
-	hr.body = lg->body;
-	hr.body_len = strlen(lg->body);
+	hr.nheaders = lg->ctype != NULL ? 2 : 1;
+	if (lg->ctype != NULL) {
+		hr.body = lg->body;
+		hr.body_len = strlen(lg->body);
+	}
+	if (lg->user != NULL) {
+		hr.auth.kind = PROV_HTTP_AUTH_BASIC;
+		hr.auth.username = lg->user;
+		hr.auth.password = lg->pass;
+	}
 	http_setup(r, &hr, &sock, pin);
 	memset(&resp, 0, sizeof(resp));
 	if (prov_http_do(&hr, &resp, &cause) != 0)

@@ -158,6 +158,20 @@ check "login refused: failed at the login step with the status, nothing else sen
     "('failed', ['validate', 'login'], True)" || show
 check "login: no secret in any output" nosecret
 
+# --- login_auth basic: the credentials as Basic on the login request ------
+vp --cs-data "$CS" Jwt list
+check "login_auth basic: logged in, then the request with the token" \
+    is '([s["step"] for s in d["steps"]], d["status"])' \
+    "(['validate', 'login', 'http', 'transform'], 'success')" || show
+check "login_auth basic: the login carried Basic and no body" \
+    sis '[(x["headers"].get("authorization", "")[:6], x["body"]) for x in e if x["path"] == "/api/jwt"]' \
+    "[('Basic ', '')]"
+check "login_auth basic: no secret in any output" nosecret
+vp --cs-data "$(cs api_password=wrong-pw)" Jwt list
+check "login_auth basic: a wrong password fails at login with the appliance's words" \
+    is '(d["status"], d["error"].startswith("login: HTTP status 401"), "AUTH_AUTHENTICATION_FAILED" in d["error"])' \
+    "('failed', True, True)" || show
+
 # --- a 4xx with the vendor's words; a connection without host -------------
 vp --cs-data "$CS" Vendor refuse
 check "no host: the request went to the target's address" \

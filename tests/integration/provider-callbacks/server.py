@@ -128,6 +128,19 @@ class H(BaseHTTPRequestHandler):
                 status, obj = 200, {"data": {"token": token}}
             else:
                 status, obj = 403, {"error": "bad credentials"}
+        elif u.path == "/api/jwt" and method == "POST":
+            want = "Basic " + base64.b64encode(
+                ("%s:%s" % (USER, PASS)).encode()).decode()
+            if self.headers.get("Authorization") == want and not body:
+                with lock:
+                    state["logins"] += 1
+                    state["token"] = "tok-%d-%s" % (state["logins"],
+                                                    secrets.token_hex(8))
+                    token = state["token"]
+                status, obj = 200, {"data": {"token": token}}
+            else:
+                status, obj = 401, {"code": 401, "status": "unauthorized",
+                                    "response_id": "AUTH_AUTHENTICATION_FAILED"}
         elif u.path == "/api/rules":
             if token and self.headers.get("X-Auth-Token") == token:
                 status, obj = 200, {"rows": [{"id": 7, "port": 22}]}

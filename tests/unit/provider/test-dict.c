@@ -458,6 +458,10 @@ test_auth_kinds(void **state)
 	    "    private_key: \"{{get_cs_data.ssh_key}}\"\n"
 	    "    key_passphrase: \"{{get_cs_data.ssh_key_pass}}\"\n"
 	    "    pinned_sha256: \"SHA256:abc\"\n"
+	    "  jwt:\n"
+	    "    type: https\n"
+	    "    auth: {type: login, login_url: /jwt, login_auth: basic,\n"
+	    "      token_path: $.data.token}\n"
 	    "  vyos:\n"
 	    "    type: https\n"
 	    "    pinned_sha256: \"sha256//AAAA\"\n"
@@ -530,11 +534,23 @@ test_auth_kinds(void **state)
 	assert_string_equal(c->auth.token_prefix, "Bearer ");
 	assert_non_null(c->auth.token_jp);
 	assert_int_equal(c->timeout, 5);
+	assert_int_equal(c->auth.login_basic, 0);
+	c = prov_conn_find(dict, "jwt");
+	assert_int_equal(c->auth.login_basic, 1);
 
 	svc = prov_service_find(dict, "S");
 	cs = json_pack("{s:s, s:s}", "vyos_key", "k&y 1", "q", "{\"op\":1}");
+	/* No host and no management address: said, nothing rendered. */
+	assert_int_equal(prov_op_render(dict, prov_op_find(svc, "show"), NULL,
+	    cs, 0, &req, &cause), -1);
+	assert_non_null(strstr(cause, "connection vyos has no host"));
+	free(cause);
+	cause = NULL;
+	/* Without host, the management address. */
+	json_object_set_new(cs, "mgmt_ip", json_string("192.0.2.7"));
 	assert_int_equal(prov_op_render(dict, prov_op_find(svc, "show"), NULL,
 	    cs, 0, &req, &cause), 0);
+	assert_non_null(strstr(req->url, "://192.0.2.7"));
 	assert_string_equal(req->body,
 	    "data=%7B%22op%22%3A1%7D&key=k%26y+1");
 	prov_request_free(req);
