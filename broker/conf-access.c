@@ -395,7 +395,10 @@ void
 conf_users(struct cfg_ctx *c, const struct ynode *seq)
 {
 	static const char *const keys[] = { "name", "ssh_authorized_keys",
-	    "ssh_principals", "proxy_password_hash", "grants", NULL };
+	    "ssh_principals", "ssh_password_hash", "proxy_password_hash",
+	    "grants", NULL };
+	static const char *const hashes[] = { "ssh_password_hash",
+	    "proxy_password_hash", NULL };
 	const struct ynode *m, *v;
 	json_t *list, *u, *a, *g, *seen;
 	char path[96], sub[128];
@@ -441,15 +444,16 @@ conf_users(struct cfg_ctx *c, const struct ynode *seq)
 		if ((v = ynode_get(m, "ssh_principals")) != NULL &&
 		    (a = conf_names(c, v, path)) != NULL)
 			json_object_set_new(u, "ssh_principals", a);
-		if ((v = ynode_get(m, "proxy_password_hash")) != NULL &&
-		    (s = cfg_string(c, v, path)) != NULL) {
+		/* The jump host's and the proxy's: the same formats. */
+		for (j = 0; hashes[j] != NULL; j++) {
+			if ((v = ynode_get(m, hashes[j])) == NULL ||
+			    (s = cfg_string(c, v, path)) == NULL)
+				continue;
 			if (!conf_hash_valid(s))
-				cfg_error(c, v, path, "proxy_password_hash: "
-				    "expected a crypt(3) hash ($y$, $2b$, $6$ or "
-				    "$5$; make one with mkpasswd), not a "
-				    "password");
-			json_object_set_new(u, "proxy_password_hash",
-			    json_string(s));
+				cfg_error(c, v, path, "%s: expected a crypt(3) "
+				    "hash ($y$, $2b$, $6$ or $5$; make one with "
+				    "mkpasswd), not a password", hashes[j]);
+			json_object_set_new(u, hashes[j], json_string(s));
 		}
 		g = json_array();
 		if ((v = ynode_get(m, "grants")) != NULL &&

@@ -14,12 +14,16 @@
 #include "common/xmalloc.h"
 #include "provider/ydoc.h"
 
+/* The jump host's listener when the ssh role has none: loopback only. */
+#define CONF_SSH_DEFAULT_LISTEN	"127.0.0.1:2222"
+
+/* Where installed role programs live: vnf-broker-ssh, -proxy, -engine. */
+#define ROLE_PROGRAM_DIR	LIBEXECDIR "/vnf-broker"
+
 /*
  * The embedded default: no guest networks and no roles; nothing listens
  * beyond loopback.  Later roles add their loopback listeners here.
  */
-/* Where installed role programs live: vnf-broker-ssh, -proxy, -engine. */
-#define ROLE_PROGRAM_DIR	LIBEXECDIR "/vnf-broker"
 
 const char config_default_yaml[] =
     "# vnf-brokerd embedded default configuration\n"
@@ -30,7 +34,10 @@ const char config_default_yaml[] =
     "  level: info\n"
     "  target: stderr\n"
     "restart_backoff_max: 60\n"
-    "networks: []\n";
+    "networks: []\n"
+    "# When roles.ssh is enabled and listen.ssh is not given, the jump\n"
+    "# host listens on loopback:\n"
+    "#   listen: {ssh: [\"" CONF_SSH_DEFAULT_LISTEN "\"]}\n";
 
 /* NULL-terminated, so it doubles as the list str_suggest() takes. */
 static const char *const role_names[ROLE_MAX + 1] = {
@@ -509,6 +516,26 @@ config_new(void)
 	return conf;
 }
 
+/* An enabled jump host without listen.ssh gets the embedded default. */
+static void
+cfg_ssh_default_listener(struct broker_config *conf)
+{
+	size_t i;
+
+	if (!conf->roles[ROLE_SSH].enabled)
+		return;
+	for (i = 0; i < conf->nlisteners; i++)
+		if (strcmp(conf->listeners[i].name, "ssh") == 0)
+			return;
+	if (conf->nlisteners == CONF_LISTENERS_MAX)
+		return;		/* conf_listen() reported it */
+	str_copy(conf->listeners[i].name, "ssh",
+	    sizeof(conf->listeners[i].name));
+	str_copy(conf->listeners[i].addr, CONF_SSH_DEFAULT_LISTEN,
+	    sizeof(conf->listeners[i].addr));
+	conf->nlisteners++;
+}
+
 struct broker_config *
 config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 {
@@ -577,6 +604,7 @@ config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 		c.conf->role_settings[ROLE_SSH] = ssh_conf_parse(&c, v);
 	if ((v = ynode_get(root, "proxy")) != NULL)
 		c.conf->role_settings[ROLE_PROXY] = proxy_conf_parse(&c, v);
+	cfg_ssh_default_listener(c.conf);
 out:
 	ynode_free(root);
 	json_decref(c.appliance_names);

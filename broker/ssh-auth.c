@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <stdio.h>
@@ -13,12 +14,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "broker/pwcheck.h"
 #include "broker/ssh-cert.h"
 #include "broker/ssh-role.h"
 #include "common/strutil.h"
 #include "common/xmalloc.h"
 
 #define SSHR_CERT_SUFFIX	"-cert-v01@openssh.com"
+#define SSHR_PASSWORD_MAX	1024	/* longer ones are refused unhashed */
+/*
+ * Hashed when there is nothing to compare with (unknown user, no hash),
+ * so such an attempt costs about what a wrong password does.
+ */
+#define SSHR_DUMMY_HASH		"$6$rounds=5000$vnfbrokerdummy$"
 
 void
 sshr_grant_clear(struct sshr_grant *g)
@@ -243,4 +251,40 @@ out:
 	free(blob);
 	ssh_string_free_char(b64);
 	return r;
+}
+
+/*
+ * A password login (only when ssh.password_authentication is on; the
+ * caller checks).  The grant is the user's grants, with no key options to
+ * narrow them: tunnels are allowed.
+ */
+enum sshr_auth_result
+sshr_auth_password(struct sshr_session *s, const char *user,
+    const char *password, const char **reason)
+{
+	const char *hash = NULL;
+	json_t *u;
+
+	str_copy(s->cred, "password", sizeof(s->cred));
+	s->key_id[0] = '\0';
+	sshr_grant_clear(&s->grant);
+	if (password == NULL || strlen(password) > SSHR_PASSWORD_MAX) {
+		*reason = "password too long";
+		return SSHR_AUTH_DENIED;
+	}
+	if ((u = access_user(s->srv->access, user)) == NULL)
+		*reason = "unknown user";
+	else if ((hash = json_string_value(json_object_get(u,
+	    "ssh_password_hash"))) == NULL)
+		*reason = "no ssh_password_hash for this user";
+	if (hash == NULL) {
+		(void)pwcheck_verify(password, SSHR_DUMMY_HASH);
+		return SSHR_AUTH_DENIED;
+	}
+	if (!pwcheck_verify(password, hash)) {
+		*reason = "wrong password";
+		return SSHR_AUTH_DENIED;
+	}
+	s->grant.port_forwarding = 1;
+	return SSHR_AUTH_OK;
 }

@@ -46,7 +46,9 @@ ssh_conf_parse(struct cfg_ctx *c, const struct ynode *map)
 	    "max_sessions_per_user", "max_channels_per_session",
 	    "keepalive_interval", "keepalive_count_max", "idle_timeout",
 	    "session_timeout", "connect_timeout", "trusted_user_ca_keys",
-	    NULL };
+	    "console", "password_authentication", NULL };
+	static const char *const bools[] = { "console",
+	    "password_authentication", NULL };
 	const struct ynode *v;
 	struct sshr_authkey k;
 	json_t *set, *cas;
@@ -70,6 +72,18 @@ ssh_conf_parse(struct cfg_ctx *c, const struct ynode *map)
 			    v->str ? v->str : ynode_type_name(v->type));
 		json_object_set_new(set, ssh_conf_ints[i].name,
 		    json_integer(n));
+	}
+	/* Switches, off unless written true. */
+	for (i = 0; bools[i] != NULL; i++) {
+		int on = 0;
+
+		snprintf(path, sizeof(path), "ssh.%s", bools[i]);
+		if ((v = ynode_get(map, bools[i])) != NULL &&
+		    ynode_bool(v, &on) == -1)
+			cfg_error(c, v, path, "expected true or false, found "
+			    "\"%s\"", v->str ? v->str :
+			    ynode_type_name(v->type));
+		json_object_set_new(set, bools[i], json_boolean(on));
 	}
 	cas = json_array();
 	if ((v = ynode_get(map, "trusted_user_ca_keys")) != NULL &&

@@ -167,6 +167,9 @@ sshr_settings_read(struct sshr_settings *s, json_t *set)
 	    SSHR_DEF_SESSION_TIMEOUT);
 	s->connect_timeout = sshr_setting(set, "connect_timeout",
 	    SSHR_DEF_CONNECT_TIMEOUT);
+	s->console = json_is_true(json_object_get(set, "console"));
+	s->password_authentication = json_is_true(json_object_get(set,
+	    "password_authentication"));
 }
 
 /* The bind every session copies: algorithms and host keys. */
@@ -294,10 +297,13 @@ sshr_on_config(struct role_rt *rt, json_t *conf, void *arg)
 	access_free(srv->access);
 	srv->access = sshr_access_load(conf);
 	srv->users = json_object_get(conf, "users");
+	srv->appliances = json_object_get(conf, "appliances");
 	sshr_cas_load(srv, set);
-	log_info("configuration: %zu user%s, %zu trusted CA key%s",
+	log_info("configuration: %zu user%s, %zu trusted CA key%s%s%s",
 	    json_array_size(srv->users), json_array_size(srv->users) == 1 ?
-	    "" : "s", srv->ncas, srv->ncas == 1 ? "" : "s");
+	    "" : "s", srv->ncas, srv->ncas == 1 ? "" : "s",
+	    srv->set.console ? ", console" : "",
+	    srv->set.password_authentication ? ", passwords" : "");
 }
 
 /* --- listeners ----------------------------------------------------- */
@@ -428,7 +434,9 @@ static void
 sshr_libssh_log(int priority, const char *function, const char *buffer,
     void *userdata)
 {
-	if (priority <= SSH_LOG_WARN)
+	/* Every answered keepalive: OpenSSH refuses the request, as it may. */
+	if (priority <= SSH_LOG_WARN && strstr(buffer,
+	    "keepalive@openssh.com failed") == NULL)
 		log_msg(LOG_LEVEL_WARN, "libssh", "%s: %s", function, buffer);
 	else
 		log_msg(LOG_LEVEL_DEBUG, "libssh", "%s: %s", function, buffer);

@@ -6,6 +6,8 @@
  *                  key exchange, messages, timers, teardown
  *   ssh-auth.c     who is this (authorized keys, certificates)
  *   ssh-splice.c   direct-tcpip: the target socket and the byte pump
+ *   ssh-console.c  the read-only troubleshooting console (a `shell` on a
+ *                  session channel, when ssh.console is on)
  *
  * Everything runs in one libevent loop.  libssh sessions are
  * non-blocking; a session's descriptor wakes the loop and the session is
@@ -17,7 +19,8 @@
  *
  * Ownership: the server owns its sessions; a session owns its libssh
  * session (which owns the client descriptor) and its tunnels; a tunnel
- * owns its target descriptor, its pending open message and its channel.
+ * owns its target descriptor, its pending open message and its channel;
+ * a console owns its channel and its probes, a probe its descriptor.
  */
 #ifndef VB_BROKER_SSH_ROLE_H
 #define VB_BROKER_SSH_ROLE_H
@@ -56,6 +59,7 @@
 
 struct sshr_server;
 struct sshr_session;
+struct sshr_console;
 
 /* What the credential allows, decided at authentication. */
 struct sshr_grant {
@@ -130,11 +134,13 @@ struct sshr_session {
 	/* channels */
 	struct sshr_tunnels	 tunnels;
 	size_t			 ntunnels;
+	struct sshr_console	*console;	/* at most one */
 	/* what libssh read from the client: liveness for keepalives */
 	struct ssh_counter_struct rx;
 	uint64_t		 rx_seen;
 	/* times (CLOCK_MONOTONIC seconds) */
 	time_t			 t_start, t_rx, t_data, t_keepalive;
+	struct timespec		 started;	/* for the audit's duration */
 };
 TAILQ_HEAD(sshr_sessions, sshr_session);
 
@@ -151,6 +157,7 @@ struct sshr_server {
 	ssh_bind		 bind;
 	struct access		*access;
 	json_t			*users;		/* borrowed from the config */
+	json_t			*appliances;	/* borrowed from the config */
 	/* trusted CA keys: decoded blobs */
 	struct sshr_authkey	*cas;
 	size_t			 ncas;
@@ -192,6 +199,9 @@ enum sshr_auth_result {
 };
 enum sshr_auth_result sshr_auth_key(struct sshr_session *s,
 	    const char *user, ssh_key key, const char **reason);
+/* A password against the user's ssh_password_hash; fills s->cred, grant. */
+enum sshr_auth_result sshr_auth_password(struct sshr_session *s,
+	    const char *user, const char *password, const char **reason);
 void	sshr_grant_clear(struct sshr_grant *g);
 
 /* ssh-splice.c */
@@ -201,5 +211,21 @@ void	sshr_tunnel_service(struct sshr_tunnel *t);
 void	sshr_tunnel_free(struct sshr_tunnel *t);
 void	sshr_tunnel_audit(struct sshr_tunnel *t, const char *outcome,
 	    const char *reason);
+/* Does the key's permitopen= allow t (host as the client wrote it)? */
+int	sshr_permitopen_ok(const struct sshr_grant *g, const char *host,
+	    const struct target *t);
+/* Tunnels not being torn down. */
+size_t	sshr_tunnels_live(struct sshr_session *s);
+
+/* ssh-console.c */
+/* A session channel was asked for: open the console, or refuse (takes msg). */
+void	sshr_console_open(struct sshr_session *s, ssh_message msg);
+/* A request on the console's channel (pty, shell, exec...); takes msg. */
+void	sshr_console_request(struct sshr_console *c, ssh_message msg);
+ssh_channel sshr_console_channel(const struct sshr_console *c);
+/* Move what can move; called after libssh returns. */
+void	sshr_console_service(struct sshr_console *c);
+int	sshr_console_dead(const struct sshr_console *c);
+void	sshr_console_free(struct sshr_console *c);
 
 #endif

@@ -7,7 +7,10 @@
  * Everything but public key authentication and direct-tcpip channels is
  * refused: remote forwarding (-R), agent (-A) and X11 (-X) forwarding,
  * streamlocal, sessions (shell, exec, subsystems such as sftp on the jump
- * host itself), password and keyboard-interactive logins.
+ * host itself), password and keyboard-interactive logins.  Two switches
+ * open a little more: ssh.password_authentication (passwords checked
+ * against ssh_password_hash) and ssh.console (a `shell` request gets the
+ * read-only console of ssh-console.c; exec and subsystems stay refused).
  */
 #include "config.h"
 
@@ -49,6 +52,12 @@ static enum ssh_publickey_state_e
 sshr_msg_pubkey_state(ssh_message msg)
 {
 	return ssh_message_auth_publickey_state(msg);
+}
+
+static const char *
+sshr_msg_password(ssh_message msg)
+{
+	return ssh_message_auth_password(msg);
 }
 #pragma GCC diagnostic pop
 
@@ -99,6 +108,7 @@ sshr_session_new(struct sshr_server *srv, int fd, const char *addr,
 	str_copy(s->addr, addr, sizeof(s->addr));
 	str_copy(s->peer, peer, sizeof(s->peer));
 	s->t_start = s->t_rx = s->t_data = s->t_keepalive = sshr_now();
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
 
 	/*
 	 * libssh closes its descriptor by itself when the peer goes away,
@@ -133,7 +143,8 @@ sshr_session_new(struct sshr_server *srv, int fd, const char *addr,
 	 * keepalive's answer is often read by the very pump that sent it.
 	 */
 	ssh_set_counters(s->ss, &s->rx, NULL);
-	ssh_set_auth_methods(s->ss, SSH_AUTH_METHOD_PUBLICKEY);
+	ssh_set_auth_methods(s->ss, SSH_AUTH_METHOD_PUBLICKEY |
+	    (srv->set.password_authentication ? SSH_AUTH_METHOD_PASSWORD : 0));
 
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
@@ -181,6 +192,8 @@ sshr_session_refuse(struct sshr_session *s, ssh_message msg,
 	TAILQ_FOREACH(t, &s->tunnels, entry)
 		if (t->state != SSHR_T_DEAD)
 			others++;
+	if (s->console != NULL)
+		others++;
 	/*
 	 * libssh 0.10 can only refuse a channel with an empty description,
 	 * which the client shows as "administratively prohibited: ".  When
@@ -203,12 +216,18 @@ sshr_auth_fail(struct sshr_session *s, ssh_message msg, const char *user,
 	sshr_audit_auth(s, user, "denied", reason);
 	log_info("%s: authentication of \"%s\" refused: %s%s%s", s->peer,
 	    user, reason, s->cred[0] ? " " : "", s->cred);
-	ssh_message_reply_default(msg);
+	/*
+	 * The last failure is answered with the disconnect alone, as sshd
+	 * does: a client told "failure" first goes on to its next attempt,
+	 * which reaches a closed socket, and the reset that comes back
+	 * loses the reason on its way.
+	 */
 	if (++s->auth_tries >= s->srv->set.max_auth_tries) {
 		s->dead = 1;
 		str_copy(s->why, "too many authentication failures",
 		    sizeof(s->why));
-	}
+	} else
+		ssh_message_reply_default(msg);
 }
 
 static void
@@ -268,8 +287,16 @@ sshr_message_auth(struct sshr_session *s, ssh_message msg)
 		break;
 	case SSH_AUTH_METHOD_PASSWORD:
 		s->cred[0] = s->key_id[0] = '\0';
-		sshr_auth_fail(s, msg, user, "password authentication is "
-		    "disabled");
+		if (!s->srv->set.password_authentication) {
+			sshr_auth_fail(s, msg, user, "password authentication "
+			    "is disabled");
+			return;
+		}
+		if (sshr_auth_password(s, user, sshr_msg_password(msg),
+		    &reason) != SSHR_AUTH_OK)
+			sshr_auth_fail(s, msg, user, reason);
+		else
+			sshr_auth_success(s, msg, user);
 		return;
 	default:
 		s->cred[0] = s->key_id[0] = '\0';
@@ -323,6 +350,10 @@ sshr_message_open(struct sshr_session *s, ssh_message msg)
 		sshr_tunnel_open(s, msg);	/* takes msg */
 		return;
 	case SSH_CHANNEL_SESSION:
+		if (s->srv->set.console) {
+			sshr_console_open(s, msg);	/* takes msg */
+			return;
+		}
 		sshr_audit_request(s, "channel", "session channel (shell, "
 		    "command or subsystem) on the jump host");
 		snprintf(why, sizeof(why), "%s is a jump host: no shell, "
@@ -402,6 +433,11 @@ sshr_session_message(struct sshr_session *s, ssh_message msg)
 		sshr_message_open(s, msg);
 		return;
 	case SSH_REQUEST_CHANNEL:
+		if (s->console != NULL && ssh_message_channel_request_channel(
+		    msg) == sshr_console_channel(s->console)) {
+			sshr_console_request(s->console, msg);	/* takes msg */
+			return;
+		}
 		sshr_audit_request(s, "request", sshr_channel_request_name(
 		    ssh_message_subtype(msg)));
 		ssh_message_reply_default(msg);
@@ -478,6 +514,12 @@ sshr_session_pump(struct sshr_session *s)
 		if (t->state == SSHR_T_DEAD)
 			sshr_tunnel_free(t);
 	}
+	if (s->console != NULL) {
+		if (!s->dead)
+			sshr_console_service(s->console);
+		if (sshr_console_dead(s->console))
+			sshr_console_free(s->console);
+	}
 	s->in_pump = 0;
 	if (s->dead) {
 		sshr_session_close(s, s->why);
@@ -522,6 +564,22 @@ sshr_timer_arm(struct sshr_session *s)
 	evtimer_add(s->ev_timer, &tv);
 }
 
+/*
+ * libssh keeps one global request in flight, and ssh_send_keepalive()
+ * says nothing of what it did: the call after an answered keepalive only
+ * collects that answer (OpenSSH refuses keepalive@openssh.com, as it may)
+ * and sends nothing, so only every other interval would send one.  Two
+ * calls send exactly one: collect-then-send, or send-then-still-pending.
+ * A keepalive still unanswered is not sent again (the client is silent).
+ */
+static void
+sshr_keepalive(struct sshr_session *s)
+{
+	(void)ssh_send_keepalive(s->ss);
+	if (!(ssh_get_status(s->ss) & (SSH_CLOSED | SSH_CLOSED_ERROR)))
+		(void)ssh_send_keepalive(s->ss);
+}
+
 static void
 sshr_on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -560,7 +618,7 @@ sshr_on_timer(evutil_socket_t fd, short what, void *arg)
 				return;
 			}
 			if (now - heard >= set->keepalive_interval) {
-				ssh_send_keepalive(s->ss);
+				sshr_keepalive(s);
 				s->t_keepalive = now;
 			}
 		}
@@ -574,6 +632,8 @@ sshr_session_close(struct sshr_session *s, const char *why)
 {
 	struct sshr_server *srv = s->srv;
 	struct sshr_tunnel *t;
+	struct audit_rec rec;
+	struct timespec now;
 	char reason[SSHR_MESSAGE_MAX], note[SSHR_MESSAGE_MAX + 32];
 
 	str_copy(reason, why ? why : "closed", sizeof(reason));
@@ -584,12 +644,27 @@ sshr_session_close(struct sshr_session *s, const char *why)
 		t->state = SSHR_T_DEAD;
 		sshr_tunnel_free(t);
 	}
+	if (s->console != NULL)
+		sshr_console_free(s->console);
 	event_free(s->ev_rd);
 	event_free(s->ev_wr);
 	event_free(s->ev_timer);
-	if (s->state == SSHR_S_OPEN)
+	if (s->state == SSHR_S_OPEN) {
 		sshr_user_sessions(srv, s->user, -1);
-	else {
+		/* Every logged-in connection ends in one record, with why. */
+		audit_rec_init(&rec, "session");
+		rec.user = s->user;
+		rec.credential = s->cred[0] ? s->cred : NULL;
+		rec.key_id = s->key_id[0] ? s->key_id : NULL;
+		rec.source = s->peer;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		rec.duration_ms = (long long)(now.tv_sec -
+		    s->started.tv_sec) * 1000 + (now.tv_nsec -
+		    s->started.tv_nsec) / 1000000;
+		rec.outcome = "closed";
+		rec.reason = reason;
+		audit_write(&rec);
+	} else {
 		/* Every connection that never logged in is one record. */
 		snprintf(note, sizeof(note), "closed before authentication: %s",
 		    reason);

@@ -31,6 +31,8 @@ struct sshr_settings {
 	long	idle_timeout;
 	long	session_timeout;
 	long	connect_timeout;
+	int	console;		/* read-only console on `shell` */
+	int	password_authentication;	/* ssh_password_hash */
 };
 
 #endif

@@ -446,34 +446,46 @@ out:
 	sshr_session_pump(s);
 }
 
-/* Does the key's permitopen= allow this target (as asked or as resolved)? */
-static int
-sshr_permitopen_ok(const struct sshr_grant *g, const struct sshr_tunnel *t)
+/* As asked, as the appliance, or as ADDRESS.NETWORK. */
+int
+sshr_permitopen_ok(const struct sshr_grant *g, const char *host,
+    const struct target *t)
 {
 	char canon[ACCESS_NAME_MAX + 1];
 	size_t i;
 
 	if (g->npermitopen == 0)
 		return 1;
-	snprintf(canon, sizeof(canon), "%s.%s", t->t.address, t->t.network);
+	snprintf(canon, sizeof(canon), "%s.%s", t->address, t->network);
 	for (i = 0; i < g->npermitopen; i++) {
-		if (sshr_permitopen_match(&g->permitopen[i], t->host,
-		    t->t.port) ||
-		    (t->t.appliance[0] != '\0' && sshr_permitopen_match(
-		    &g->permitopen[i], t->t.appliance, t->t.port)) ||
-		    sshr_permitopen_match(&g->permitopen[i], canon, t->t.port))
+		if (sshr_permitopen_match(&g->permitopen[i], host, t->port) ||
+		    (t->appliance[0] != '\0' && sshr_permitopen_match(
+		    &g->permitopen[i], t->appliance, t->port)) ||
+		    sshr_permitopen_match(&g->permitopen[i], canon, t->port))
 			return 1;
 	}
 	return 0;
+}
+
+size_t
+sshr_tunnels_live(struct sshr_session *s)
+{
+	struct sshr_tunnel *t;
+	size_t live = 0;
+
+	TAILQ_FOREACH(t, &s->tunnels, entry)
+		if (t->state != SSHR_T_DEAD)
+			live++;
+	return live;
 }
 
 void
 sshr_tunnel_open(struct sshr_session *s, ssh_message msg)
 {
 	struct sshr_server *srv = s->srv;
-	struct sshr_tunnel *t, *o;
+	struct sshr_tunnel *t;
 	const char *host, *why = NULL;
-	size_t live = 0;
+	size_t live = sshr_tunnels_live(s) + (s->console != NULL);
 	int port;
 	long h;
 
@@ -483,9 +495,6 @@ sshr_tunnel_open(struct sshr_session *s, ssh_message msg)
 	t->open_msg = msg;
 	t->state = SSHR_T_SOCKET;
 	clock_gettime(CLOCK_MONOTONIC, &t->started);
-	TAILQ_FOREACH(o, &s->tunnels, entry)
-		if (o->state != SSHR_T_DEAD)
-			live++;
 	TAILQ_INSERT_TAIL(&s->tunnels, t, entry);
 	s->ntunnels++;
 
@@ -516,7 +525,7 @@ sshr_tunnel_open(struct sshr_session *s, ssh_message msg)
 		sshr_tunnel_refuse(t, "denied", why);
 		return;
 	}
-	if (!sshr_permitopen_ok(&s->grant, t)) {
+	if (!sshr_permitopen_ok(&s->grant, t->host, &t->t)) {
 		sshr_tunnel_refuse(t, "denied", "not permitted by the key's "
 		    "permitopen");
 		return;

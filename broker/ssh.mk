@@ -16,11 +16,13 @@ pkglibexec_PROGRAMS += broker/vnf-broker-ssh
 broker_vnf_broker_ssh_SOURCES = \
 	broker/ssh-role.h broker/ssh-settings.h \
 	broker/ssh-main.c broker/ssh-session.c broker/ssh-auth.c \
-	broker/ssh-splice.c
+	broker/ssh-splice.c broker/ssh-console.c
 broker_vnf_broker_ssh_CFLAGS = $(SSHR_CFLAGS)
+# -lcrypt: ssh_password_hash, checked by librole's pwcheck_verify, as the
+# proxy's proxy_password_hash.
 broker_vnf_broker_ssh_LDADD = broker/libsshr.a broker/librole.a \
 	common/libcommon.a $(LIBSSH_LIBS) $(LIBEVENT_LIBS) $(JANSSON_LIBS) \
-	$(OPENSSL_LIBS)
+	$(OPENSSL_LIBS) -lcrypt -lpthread
 
 # In the parent: the `ssh:` section checks users' authorized_keys lines
 # (pure parsing), and the host keys are loaded or made with libssh.
@@ -62,10 +64,13 @@ EXTRA_DIST += tests/fuzz/fuzz-authkeys.c tests/fuzz/fuzz-sshcert.c \
 	tests/fuzz/corpus/sshcert/rsa-ca.bin
 
 # Integration: real OpenSSH clients and servers in namespaces (root).
-TESTS += tests/integration/ssh-jump.sh tests/integration/ssh-audit.sh
+TESTS += tests/integration/ssh-jump.sh tests/integration/ssh-audit.sh \
+	tests/integration/ssh-limits.sh
 EXTRA_DIST += tests/integration/ssh-jump.sh tests/integration/ssh-audit.sh \
+	tests/integration/ssh-limits.sh \
 	tests/integration/ssh-lab.sh tests/bench/ssh-bench.sh
 
-# The two ssh integration tests share one lab (namespaces vbs-*, listener
+# The ssh integration tests share one lab (namespaces vbs-*, listener
 # 127.0.0.1:42201): under make -j they must not run at the same time.
 tests/integration/ssh-audit.log: tests/integration/ssh-jump.log
+tests/integration/ssh-limits.log: tests/integration/ssh-audit.log

@@ -3,7 +3,7 @@
 # target: a lab namespace behind one guest network (198.18.2.0/24).
 #
 #   top_builddir=... top_srcdir=... tests/bench/proxy-bench.sh
-#   env: VBP_BENCH_BYTES (default 1 GiB each way), VBP_BENCH_IDLE (2000
+#   env: VBP_BENCH_BYTES (default 1 GiB each way), VBP_BENCH_IDLE (10000
 #   idle tunnels), VBP_BENCH_SECS (3 s of requests), VBP_BROKERD
 #
 # Figures: throughput down and up through one tunnel (MiB/s), CONNECT
@@ -21,7 +21,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 PY=${PYTHON3:-python3}
 BYTES=${VBP_BENCH_BYTES:-1073741824}
-IDLE=${VBP_BENCH_IDLE:-2000}
+IDLE=${VBP_BENCH_IDLE:-10000}
 SECS=${VBP_BENCH_SECS:-3}
 BROKERD=${VBP_BROKERD:-$top_builddir/broker/vnf-brokerd}
 PROXY=$top_builddir/broker/vnf-broker-proxy
@@ -227,6 +227,10 @@ EOF
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 TCK=$(getconf CLK_TCK)
+# The machine's busy and total jiffies (all CPUs), to tell a pipeline
+# limit from a machine whose every core is already busy.
+sys_ticks() { awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
+NCPU=$(getconf _NPROCESSORS_ONLN)
 
 # --- the broker with one guest network and the lab behind it
 ip netns add vbp-bl
@@ -355,15 +359,20 @@ idle() {
 	fi
 }
 
-printf '%-12s %10s %10s %14s %10s %12s %10s\n' proxy "down MiB/s" \
-    "up MiB/s" "setup ms p50/99" "CONNECT/s" "KiB/idle tun" "CPU s/GiB"
+printf '%-12s %10s %10s %14s %10s %12s %10s %9s\n' proxy "down MiB/s" \
+    "up MiB/s" "setup ms p50/99" "CONNECT/s" "KiB/idle tun" "CPU s/GiB" \
+    "machine%"
 for name in direct vnf-broker tinyproxy squid; do
 	pid=$(pid_of $name)
 	c0=$( [ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
+	s0=$(sys_ticks)
 	PORT=9000
 	down=$(run $name down "$BYTES" 2>&1 | tail -1)
 	up=$(run $name up "$BYTES" 2>&1 | tail -1)
 	c1=$( [ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
+	s1=$(sys_ticks)
+	busy=$(echo "$s0 $s1" | awk -v n="$NCPU" \
+	    '{ t = $4 - $2; printf "%.0f", (t > 0) ? 100 * n * ($3 - $1) / t : 0 }')
 	PORT=9002
 	lat=$(run $name latency 300 2>&1 | tail -1)
 	rps=$(run $name rps "$SECS" 2>&1 | tail -1)
@@ -374,8 +383,9 @@ for name in direct vnf-broker tinyproxy squid; do
 	else
 		cpu="-"
 	fi
-	printf '%-12s %10s %10s %14s %10s %12s %10s\n' "$name" "$down" "$up" \
-	    "$lat" "$rps" "$mem" "$cpu"
+	printf '%-12s %10s %10s %14s %10s %12s %10s %9s\n' "$name" "$down" \
+	    "$up" "$lat" "$rps" "$mem" "$cpu" "$busy"
 done
 echo "($((BYTES / 1048576)) MiB each way, $IDLE idle tunnels, $SECS s of" \
-    "CONNECT+exchange with 4 clients; vnf-broker with Basic auth and audit)"
+    "CONNECT+exchange with 4 clients; vnf-broker with Basic auth and audit;" \
+    "machine% = CPU busy during the transfers, $NCPU CPUs = $((NCPU * 100))%)"

@@ -20,7 +20,7 @@ BPID=
 
 lab_need() {
 	need_root
-	for b in ssh sshd ssh-keygen scp sftp "$PYTHON3"; do
+	for b in ssh sshd ssh-keygen scp sftp openssl "$PYTHON3"; do
 		command -v "$b" >/dev/null 2>&1 ||
 		    { echo "SKIP: $b is not installed"; exit 77; }
 	done
@@ -74,13 +74,19 @@ while time.monotonic() < end:
 EOP
 }
 
-# Keys: one per user of the broker, the lab's login key, a user CA.
+# Keys: one per user of the broker, the lab's login key, a user CA; a
+# key with a passphrase (a client that waits in authentication for as
+# long as its askpass does); pwuser's password and its hash.
+LAB_PASSWORD_TEXT='correct horse battery staple'
 lab_keys() {
 	for k in ops limited restricted nofwd expired fromonly stranger \
-	    certuser lab ca; do
+	    stranger2 stranger3 certuser lab ca; do
 		ssh-keygen -q -t ed25519 -N '' -C "$k@vbs" -f "$tmp/$k" || return 1
 	done
+	ssh-keygen -q -t ed25519 -N 'slow pass' -C "slow@vbs" -f "$tmp/slow" ||
+	    return 1
 	ssh-keygen -q -t rsa -b 3072 -N '' -C "rsa@vbs" -f "$tmp/rsauser"
+	openssl passwd -6 "$LAB_PASSWORD_TEXT" >"$tmp/pwhash" || return 1
 }
 
 pub() { cut -d' ' -f1,2 "$tmp/$1.pub"; }
@@ -99,20 +105,30 @@ roles:
   ssh:
     program: $SSH_ROLE
 ssh:
-  login_grace_time: 10
-  max_auth_tries: 4
+  login_grace_time: ${LAB_GRACE:-10}
+  max_auth_tries: ${LAB_AUTH_TRIES:-4}
   max_channels_per_session: ${LAB_MAX_CHANNELS:-16}
   max_sessions_per_user: ${LAB_MAX_SESSIONS:-1000}
   max_startups: ${LAB_MAX_STARTUPS:-100}
-  max_startups_per_source: ${LAB_MAX_STARTUPS:-100}
+  max_startups_per_source: ${LAB_MAX_STARTUPS_SOURCE:-${LAB_MAX_STARTUPS:-100}}
+  keepalive_interval: ${LAB_KEEPALIVE:-15}
+  keepalive_count_max: ${LAB_KEEPALIVE_MAX:-3}
+  idle_timeout: ${LAB_IDLE:-3600}
+  session_timeout: ${LAB_SESSION_TIMEOUT:-86400}
+  connect_timeout: ${LAB_CONNECT_TIMEOUT:-10}
+  console: ${LAB_CONSOLE:-false}
+  password_authentication: ${LAB_PASSWORD:-false}
   trusted_user_ca_keys: ["$(pub ca) user-ca"]
 appliances:
   - {name: vnf-a, network: vbs-na, address: 198.18.5.10, ports: [${LAB_PORTS_A:-22, 7000, 7001, 7002}]}
   - {name: vnf-b, network: vbs-nb, address: 198.18.5.10, ports: [22, 7000, 7002]}
 users:
   - name: ops
-    ssh_authorized_keys: ["$(pub ops) ops", "$(pub rsauser) rsa"]
+    ssh_authorized_keys: ["$(pub ops) ops", "$(pub rsauser) rsa", "$(pub slow) slow"]
     grants: [{appliances: [vnf-a, vnf-b]}, {networks: [vbs-nb], ports: [7000]}]
+  - name: pwuser
+    ssh_password_hash: '$(cat "$tmp/pwhash")'
+    grants: [{appliances: [vnf-a]}]
   - name: limited
     ssh_authorized_keys: ["$(pub limited)"]
     grants: [{appliances: [vnf-a]}]
@@ -176,6 +192,19 @@ Host jump-fromonly
 Host jump-stranger
   User ops
   IdentityFile $tmp/stranger
+Host jump-strangers
+  User ops
+  IdentityFile $tmp/stranger
+  IdentityFile $tmp/stranger2
+  IdentityFile $tmp/stranger3
+Host jump-slow
+  User ops
+  IdentityFile $tmp/slow
+Host jump-pw
+  User pwuser
+  PubkeyAuthentication no
+  PreferredAuthentications password
+  NumberOfPasswordPrompts 6
 Host jump-cert
   User certuser
   IdentityFile $tmp/certuser
@@ -217,6 +246,28 @@ lab_start_broker() {
 	wait_for 30 grep -q "ready:" "$tmp/broker.log"
 }
 
+# The broker made each lab's veth peer; give it the lab's address.
+lab_peers_up() {
+	for l in a b; do
+		wait_for 10 ip -n "vbs-l$l" link show "vbs-p$l" >/dev/null 2>&1
+		ip -n "vbs-l$l" addr add 198.18.5.10/24 dev "vbs-p$l"
+		ip -n "vbs-l$l" link set "vbs-p$l" up
+	done
+}
+
+# Restart the broker with the configuration the LAB_* variables now say
+# (there is no reload); the labs' servers keep running.
+lab_restart_broker() {
+	if [ -n "$BPID" ]; then
+		kill -TERM "$BPID" 2>/dev/null && wait "$BPID" 2>/dev/null
+	fi
+	BPID=
+	lab_broker_config
+	lab_start_broker || return 1
+	wait_for 10 grep -q "jump host ready" "$tmp/broker.log" || return 1
+	lab_peers_up
+}
+
 lab_up() {
 	mkdir -p "$tmp"
 	chmod 755 "$tmp"
@@ -230,11 +281,7 @@ lab_up() {
 	ip -n vbs-la link set lo up
 	ip -n vbs-lb link set lo up
 	lab_start_broker || return 1
-	for l in a b; do
-		wait_for 10 ip -n "vbs-l$l" link show "vbs-p$l" >/dev/null 2>&1
-		ip -n "vbs-l$l" addr add 198.18.5.10/24 dev "vbs-p$l"
-		ip -n "vbs-l$l" link set "vbs-p$l" up
-	done
+	lab_peers_up
 	lab_sshd vbs-la lab-a
 	lab_sshd vbs-lb lab-b
 	for l in a b; do

@@ -396,6 +396,92 @@ test_access_errors(void **state)
 	free(rep);
 }
 
+/* The jump host: its default listener, its switches, ssh_password_hash. */
+static void
+test_ssh_section(void **state)
+{
+	static const char text[] =
+	    "roles: {ssh: {program: /bin/true}}\n"
+	    "ssh: {console: true, password_authentication: true,\n"
+	    "      keepalive_interval: 1, idle_timeout: 0}\n"
+	    "users:\n"
+	    "  - name: ops\n"
+	    "    ssh_password_hash: '$6$saltsalt$0123456789abcdef'\n";
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep, *js;
+
+	conf = parse(text, &rep, &nerr);
+	assert_string_equal(rep, "");
+	assert_non_null(conf);
+	/* No listen.ssh: the embedded default, loopback port 2222. */
+	assert_int_equal(conf->nlisteners, 1);
+	assert_string_equal(conf->listeners[0].name, "ssh");
+	assert_string_equal(conf->listeners[0].addr, "127.0.0.1:2222");
+	js = json_dumps(conf->role_settings[ROLE_SSH], JSON_COMPACT |
+	    JSON_SORT_KEYS);
+	assert_non_null(strstr(js, "\"console\":true"));
+	assert_non_null(strstr(js, "\"password_authentication\":true"));
+	assert_non_null(strstr(js, "\"keepalive_interval\":1"));
+	assert_non_null(strstr(js, "\"idle_timeout\":0"));
+	assert_non_null(strstr(js, "\"login_grace_time\":30"));
+	free(js);
+	js = json_dumps(conf->view, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_non_null(strstr(js, "\"ssh_password_hash\":"
+	    "\"$6$saltsalt$0123456789abcdef\""));
+	free(js);
+	config_free(conf);
+	free(rep);
+
+	/* A listen.ssh given wins; a disabled role listens nowhere. */
+	conf = parse("roles: {ssh: {program: /bin/true}}\n"
+	    "listen: {ssh: ['0.0.0.0:22']}\n", &rep, &nerr);
+	assert_non_null(conf);
+	assert_int_equal(conf->nlisteners, 1);
+	assert_string_equal(conf->listeners[0].addr, "0.0.0.0:22");
+	assert_null(conf->role_settings[ROLE_SSH]);	/* no ssh: section */
+	config_free(conf);
+	free(rep);
+	conf = parse("roles: {ssh: {enabled: false}}\n", &rep, &nerr);
+	assert_non_null(conf);
+	assert_int_equal(conf->nlisteners, 0);
+	config_free(conf);
+	free(rep);
+	/* The embedded default says so. */
+	assert_non_null(strstr(config_default_yaml, "127.0.0.1:2222"));
+}
+
+static void
+test_ssh_errors(void **state)
+{
+	static const char text[] =
+	    "ssh:\n"						/* 1 */
+	    "  console: yes\n"					/* 2 */
+	    "  password_authentication: 1\n"			/* 3 */
+	    "  keepalive_count_max: 0\n"				/* 4 */
+	    "  consol: true\n"					/* 5 */
+	    "users:\n"						/* 6 */
+	    "  - name: ops\n"					/* 7 */
+	    "    ssh_password_hash: hunter2\n";			/* 8 */
+	struct broker_config *conf;
+	size_t nerr;
+	char *rep;
+
+	conf = parse(text, &rep, &nerr);
+	assert_null(conf);
+	assert_non_null(strstr(rep, ":2:12: error: ssh.console: expected "
+	    "true or false, found \"yes\""));
+	assert_non_null(strstr(rep, ":3:28: error: ssh.password_authentication"
+	    ": expected true or false, found \"1\""));
+	assert_non_null(strstr(rep, ":4:24: error: ssh.keepalive_count_max: "
+	    "expected probes from 1 to 100, found \"0\""));
+	assert_non_null(strstr(rep, "\"consol\""));
+	assert_non_null(strstr(rep, ":8:24: error: users[0] (ops): "
+	    "ssh_password_hash: expected a crypt(3) hash"));
+	assert_null(strstr(rep, "hunter2"));	/* never echo a password */
+	free(rep);
+}
+
 int
 main(void)
 {
@@ -410,6 +496,8 @@ main(void)
 		cmocka_unit_test(test_yaml_hazards),
 		cmocka_unit_test(test_access_sections),
 		cmocka_unit_test(test_access_errors),
+		cmocka_unit_test(test_ssh_section),
+		cmocka_unit_test(test_ssh_errors),
 	};
 
 	return cmocka_run_group_tests_name("broker/config", tests, NULL, NULL);
