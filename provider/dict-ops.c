@@ -787,13 +787,79 @@ out:
 	free(names);
 }
 
+/*
+ * then: an operation name or a list of them, run in order after this one
+ * succeeds (OPNsense's apply after a change).  Names are checked once the
+ * whole service is read (dict_then_check).
+ */
+static void
+dict_then(struct dctx *c, const struct ynode *n, const char *path,
+    struct prov_op *op)
+{
+	size_t i, cnt = n->type == YNODE_SEQ ? n->n : 1;
+
+	if (n->type != YNODE_SCALAR && n->type != YNODE_SEQ) {
+		dict_error(c, n, path, "expected an operation name or a list "
+		    "of them");
+		return;
+	}
+	op->then = xcalloc(cnt, sizeof(*op->then));
+	for (i = 0; i < cnt; i++) {
+		const struct ynode *v = n->type == YNODE_SEQ ? n->items[i] : n;
+
+		if (dict_want(c, v, path, YNODE_SCALAR) == -1)
+			continue;
+		op->then[op->nthen++] = xstrdup(v->str);
+	}
+}
+
+/* Every `then` names another operation of the service, one without its
+ * own `then` (one level: no chains, no loops). */
+static void
+dict_then_check(struct dctx *c, const struct ynode *sv, const char *sp,
+    struct prov_service *svc)
+{
+	const struct prov_op *op, *f;
+	const struct ynode *n;
+	char p[PROV_PATH_MAX], q[PROV_PATH_MAX];
+	size_t i, j, k;
+
+	for (i = 0; i < svc->nops; i++) {
+		op = &svc->ops[i];
+		if (op->nthen == 0)
+			continue;
+		dict_path(q, sizeof(q), sp, op->name);
+		dict_path(p, sizeof(p), q, "then");
+		n = ynode_get(ynode_get(sv, op->name), "then");
+		for (j = 0; j < op->nthen; j++) {
+			const struct ynode *at = n != NULL &&
+			    n->type == YNODE_SEQ && j < n->n ? n->items[j] : n;
+
+			f = NULL;
+			for (k = 0; k < svc->nops; k++)
+				if (strcmp(svc->ops[k].name, op->then[j]) == 0)
+					f = &svc->ops[k];
+			if (f == NULL)
+				dict_error(c, at, p, "no operation \"%s\" in "
+				    "service %s", op->then[j], svc->name);
+			else if (f == op)
+				dict_error(c, at, p, "operation %s cannot "
+				    "follow itself", op->name);
+			else if (f->nthen > 0)
+				dict_error(c, at, p, "operation %s has a `then` "
+				    "of its own; only one level is allowed",
+				    f->name);
+		}
+	}
+}
+
 static void
 dict_op(struct dctx *c, const struct ynode *n, const char *name,
     const char *path, struct prov_service *svc, struct prov_op *op)
 {
 	static const char *const keys[] = { "description", "get_data",
 	    "method", "connection", "url", "headers", "body", "commands",
-	    "response", "callback", NULL };
+	    "response", "callback", "then", NULL };
 	struct scope s = { .svc = svc, .op = op };
 	const struct ynode *v, *cb;
 	char p[PROV_PATH_MAX];
@@ -890,6 +956,10 @@ dict_op(struct dctx *c, const struct ynode *n, const char *name,
 		dict_path(p, sizeof(p), path, "callback");
 		dict_callback(c, cb, NULL, p, svc, op);
 	}
+	if ((v = ynode_get(n, "then")) != NULL && !ynode_is_null(v)) {
+		dict_path(p, sizeof(p), path, "then");
+		dict_then(c, v, p, op);
+	}
 }
 
 void
@@ -903,6 +973,9 @@ prov_op_clear(struct prov_op *op)
 	for (i = 0; i < op->nget_data; i++)
 		free(op->get_data[i]);
 	free(op->get_data);
+	for (i = 0; i < op->nthen; i++)
+		free(op->then[i]);
+	free(op->then);
 	free(op->method);
 	free(op->http_method);
 	free(op->connection);
@@ -989,6 +1062,7 @@ dict_services(struct dctx *c, const struct ynode *n)
 		if (svc->nops == 0)
 			dict_warn(c, n->pairs[i].key, sp, "service \"%s\" has "
 			    "no operations", svc->name);
+		dict_then_check(c, sv, sp, svc);
 	}
 	dict_index_services(dict);
 }

@@ -271,6 +271,9 @@ struct prov_op {
 	struct tpl	*commands_tpl;
 	struct prov_response response;
 	struct prov_callback *callback;	/* NULL when absent */
+	char		**then;		/* operations of the service run
+					   after this one succeeds */
+	size_t		 nthen;
 	int		 uses_index;	/* templates use get_data[N] */
 	int		 line;
 	int		 column;

@@ -1711,6 +1711,46 @@ run_render(struct run *r, const struct prov_conn *conn, char **cause)
 	return 0;
 }
 
+/*
+ * then: the operations that follow a success (an apply after a change),
+ * each run as its own operation with the same input and no callback;
+ * their steps join this result as "then NAME: STEP".  The first failure
+ * fails the operation: the change was made but not applied, and the
+ * error says which follower failed.
+ */
+static void
+run_then(struct run *r)
+{
+	struct prov_run_req sub;
+	json_t *res, *st;
+	const char *status, *err;
+	char *name;
+	size_t i, j;
+
+	for (i = 0; i < r->op->nthen && r->error == NULL; i++) {
+		sub = *r->rq;
+		sub.operation = r->op->then[i];
+		sub.no_callback = 1;
+		res = NULL;
+		(void)prov_run_op(r->dict, r->t, &sub, &res);
+		json_array_foreach(json_object_get(res, "steps"), j, st) {
+			st = json_deep_copy(st);
+			name = xasprintf("then %s: %s", r->op->then[i],
+			    json_string_value(json_object_get(st, "step")));
+			json_object_set_new(st, "step", json_string(name));
+			free(name);
+			json_array_append_new(r->steps, st);
+		}
+		status = json_string_value(json_object_get(res, "status"));
+		if (status == NULL || strcmp(status, "success") != 0) {
+			err = json_string_value(json_object_get(res, "error"));
+			run_fail(r, "then %s: %s", r->op->then[i],
+			    err != NULL ? err : "failed");
+		}
+		json_decref(res);
+	}
+}
+
 int
 prov_run_op(const struct prov_dict *dict, const struct prov_target *t,
     const struct prov_run_req *rq, json_t **result)
@@ -1794,6 +1834,8 @@ prov_run_op(const struct prov_dict *dict, const struct prov_target *t,
 		} else if (st != NULL)
 			step_end(st, start, NULL);
 	}
+	if (r.error == NULL && r.op->nthen > 0)
+		run_then(&r);
 	if (r.error == NULL && r.op->callback != NULL && !rq->no_callback)
 		run_callback(&r);
 done:

@@ -172,6 +172,19 @@ check "login_auth basic: a wrong password fails at login with the appliance's wo
     is '(d["status"], d["error"].startswith("login: HTTP status 401"), "AUTH_AUTHENTICATION_FAILED" in d["error"])' \
     "('failed', True, True)" || show
 
+# --- then: an apply after a change ---------------------------------------
+vp --cs-data "$CS" --data '{"port": 8443}' Chain change
+check "then: change, then apply, one result with the change's data" \
+    is '(d["status"], [s["step"] for s in d["steps"]], d["data"]["id"])' \
+    "('success', ['validate', 'http', 'transform', 'then apply: validate', 'then apply: http', 'then apply: transform'], 'rule-1')" || show
+check "then: the appliance saw the change, then the apply" \
+    sis '[x["path"] for x in e if x["path"] in ("/api/change", "/api/apply")][-2:]' \
+    "['/api/change', '/api/apply']"
+vp --cs-data "$CS" --data '{"port": 8443}' Chain change_unapplied
+check "then: a follower that fails fails the operation, naming it and quoting the vendor" \
+    is '(d["status"], d["error"].startswith("then apply_broken: http: error pattern 1"), "filter reload failed" in d["error"], [s["status"] for s in d["steps"] if s["step"] == "then apply: http"])' \
+    "('failed', True, True, ['success'])" || show
+
 # --- a 4xx with the vendor's words; a connection without host -------------
 vp --cs-data "$CS" Vendor refuse
 check "no host: the request went to the target's address" \

@@ -161,6 +161,16 @@ class H(BaseHTTPRequestHandler):
                 status, obj = 401, {"error": "no session"}
         elif u.path == "/api/always401":
             status, obj = 401, {"error": "never"}
+        elif u.path == "/api/change" and method == "POST":
+            with lock:
+                state["changes"] = state.get("changes", 0) + 1
+            status, obj = 200, {"id": "rule-%d" % state["changes"]}
+        elif u.path == "/api/apply" and method == "POST":
+            with lock:
+                state["applied"] = state.get("changes", 0)
+            status, obj = 200, {"status": "ok"}
+        elif u.path == "/api/apply-broken" and method == "POST":
+            status, obj = 200, {"result": "failed", "message": "filter reload failed"}
         elif u.path == "/api/vendor-error":
             status, obj = 400, {"error": 400, "message": "Bad Request",
                                 "detail": "invalid value for argument dst-port"}

@@ -323,6 +323,39 @@ test_references(void **state)
 	/* rc extends api, so the operation is HTTP over it: no error. */
 	assert_false(has_diag(&d, DIAG_ERROR, 15, 5, NULL, ""));
 	diags_free(&d);
+
+	/* then: other operations of the service, one level only. */
+	dict = parse(
+	    "name: x\n"
+	    "connections:\n"
+	    "  api: {type: https, host: h}\n"
+	    "services:\n"
+	    "  S:\n"
+	    "    create: {connection: api, url: /c, then: [apply, aply]}\n"
+	    "    delete: {connection: api, url: /d, then: delete}\n"
+	    "    update: {connection: api, url: /u, then: [create]}\n"
+	    "    apply: {connection: api, url: /a}\n", &d);
+	assert_null(dict);
+	assert_true(has_diag(&d, DIAG_ERROR, 6, 54, "services.S.create.then",
+	    "no operation \"aply\" in service S"));
+	assert_true(has_diag(&d, DIAG_ERROR, 7, 46, "services.S.delete.then",
+	    "cannot follow itself"));
+	assert_true(has_diag(&d, DIAG_ERROR, 8, 47, "services.S.update.then",
+	    "has a `then` of its own"));
+	diags_free(&d);
+	dict = parse(
+	    "name: x\n"
+	    "connections:\n"
+	    "  api: {type: https, host: h}\n"
+	    "services:\n"
+	    "  S:\n"
+	    "    create: {connection: api, url: /c, then: [apply]}\n"
+	    "    apply: {connection: api, url: /a}\n", &d);
+	assert_non_null(dict);
+	assert_int_equal(prov_op_find(prov_service_find(dict, "S"),
+	    "create")->nthen, 1);
+	prov_dict_free(dict);
+	diags_free(&d);
 }
 
 static void
