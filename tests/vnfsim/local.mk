@@ -4,3 +4,6 @@ EXTRA_DIST += tests/vnfsim/vnfsim.py tests/integration/lib/vnfsim.sh
 include tests/vnfsim/fortigate.mk
 include tests/vnfsim/opnsense.mk
 include tests/vnfsim/pfsense.mk
+include tests/vnfsim/vyos.mk
+include tests/vnfsim/routeros.mk
+include tests/vnfsim/cisco-iosxe.mk
