@@ -789,6 +789,83 @@ base64_encode(const char *p, size_t len, size_t *outlen)
 	return o;
 }
 
+/*
+ * An address with an optional prefix length ("10.1.2.3/24", "2001:db8::/32",
+ * "10.1.2.3" as /32): family, the address bytes, the length.
+ */
+static int
+cidr_split(const char *text, size_t len, int *af, u_char addr[16], int *plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	long n;
+
+	if (len == 0 || len >= sizeof(buf) || memchr(text, '\0', len) != NULL)
+		return -1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*af = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*af = AF_INET6;
+	else
+		return -1;
+	*plen = *af == AF_INET ? 32 : 128;
+	if (slash != NULL) {
+		if (*slash < '0' || *slash > '9')
+			return -1;
+		n = strtol(slash, &end, 10);
+		if (*end != '\0' || n > *plen)
+			return -1;
+		*plen = (int)n;
+	}
+	return 0;
+}
+
+/* network, netmask, wildcard, prefixlen: from "address/length". */
+static int
+filter_cidr(struct rstate *rs, const struct tpl_filter *f, const char *text,
+    size_t len, json_t **nv)
+{
+	static const char *const names[] = { "network", "netmask",
+	    "wildcard", "prefixlen" };
+	const char *name = names[f->kind - TPL_FILTER_NETWORK];
+	u_char addr[16], mask[16];
+	char out[INET6_ADDRSTRLEN];
+	int af, plen, i, nbytes;
+
+	if (cidr_split(text, len, &af, addr, &plen) != 0)
+		return rerr(rs, f->off, "%s: expected an address with an "
+		    "optional /length (10.1.2.0/24), found \"%.*s\"", name,
+		    (int)(len > 64 ? 64 : len), text);
+	if (f->kind == TPL_FILTER_PREFIXLEN) {
+		*nv = json_integer(plen);
+		return 0;
+	}
+	nbytes = af == AF_INET ? 4 : 16;
+	for (i = 0; i < nbytes; i++) {
+		int bits = plen - i * 8;
+
+		mask[i] = bits >= 8 ? 0xff : bits <= 0 ? 0 :
+		    (u_char)(0xff << (8 - bits));
+	}
+	if (f->kind != TPL_FILTER_NETWORK && af != AF_INET)
+		return rerr(rs, f->off, "%s: IPv4 only; an IPv6 prefix is "
+		    "written with its length (prefixlen)", name);
+	for (i = 0; i < nbytes; i++) {
+		if (f->kind == TPL_FILTER_NETWORK)
+			addr[i] &= mask[i];
+		else if (f->kind == TPL_FILTER_NETMASK)
+			addr[i] = mask[i];
+		else
+			addr[i] = (u_char)~mask[i];
+	}
+	inet_ntop(af, addr, out, sizeof(out));
+	*nv = json_string(out);
+	return 0;
+}
+
 /* Apply one filter to *v (a reference we own), replacing it. */
 static int
 apply_filter(struct rstate *rs, const struct tpl_filter *f, json_t **v,
@@ -891,6 +968,13 @@ apply_filter(struct rstate *rs, const struct tpl_filter *f, json_t **v,
 				text[i] = (char)(text[i] - 'A' + 'a');
 		}
 		nv = json_stringn_nocheck(text, len);
+		break;
+	case TPL_FILTER_NETWORK:
+	case TPL_FILTER_NETMASK:
+	case TPL_FILTER_WILDCARD:
+	case TPL_FILTER_PREFIXLEN:
+		if (filter_cidr(rs, f, text, len, &nv) != 0)
+			goto out;
 		break;
 	case TPL_FILTER_TRIM:
 		for (a = 0; a < len && (text[a] == ' ' || text[a] == '\t' ||

@@ -83,10 +83,12 @@ struct item {
 
 static const char *const tpl_filter_names[] = {
 	"json", "url", "base64", "default", "upper", "lower", "trim", "join",
-	"length", NULL
+	"length", "network", "netmask", "wildcard", "prefixlen", NULL
 };
-static const u_int tpl_filter_minargs[] = { 0, 0, 0, 1, 0, 0, 0, 0, 0 };
-static const u_int tpl_filter_maxargs[] = { 0, 0, 0, 1, 0, 0, 0, 1, 0 };
+static const u_int tpl_filter_minargs[] = { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+    0, 0 };
+static const u_int tpl_filter_maxargs[] = { 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0,
+    0, 0 };
 
 static const char *const tpl_func_names[] = { "now", "uuid", NULL };
 
@@ -911,7 +913,8 @@ parse_filters(struct tpl_parser *ps, struct tpl_node *n)
 			sug = str_suggest(name, tpl_filter_names);
 			perr(ps, t.off, "unknown filter '%s'%s%s%s; the "
 			    "filters are json, url, base64, default(x), upper, lower, "
-			    "trim, join(sep) and length", name,
+			    "trim, join(sep), length, network, netmask, wildcard "
+			    "and prefixlen", name,
 			    sug != NULL ? " (did you mean '" : "",
 			    sug != NULL ? sug : "", sug != NULL ? "'?)" : "");
 			return -1;

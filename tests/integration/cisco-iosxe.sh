@@ -273,11 +273,11 @@ check "no such interface: the raw output has the caret line" \
 
 # --- STATIC_ROUTES --------------------------------------------------------
 mark
-r STATIC_ROUTES create '{"network":"10.20.0.0","netmask":"255.255.0.0","gateway":"10.10.0.254","metric":5,"description":"tenant-42"}'
+r STATIC_ROUTES create '{"cidr":"10.20.0.0/16","gateway":"10.10.0.254","metric":5,"description":"tenant-42"}'
 check "route create: success" ok_run || show
 check "route create: ip route typed in config mode" \
     typed_has "config${TAB}ip route 10.20.0.0 255.255.0.0 10.10.0.254 5 name tenant-42"
-r STATIC_ROUTES create '{"network":"0.0.0.0","netmask":"0.0.0.0","gateway":"198.18.0.1"}'
+r STATIC_ROUTES create '{"cidr":"0.0.0.0/0","gateway":"198.18.0.1"}'
 check "route create (default route): success" ok_run || show
 check "routes in the router's configuration" \
     sts '[(x["prefix"], x["mask"], x["gateway"], x["distance"], x["name"]) for x in c["routes"]]' \
@@ -290,25 +290,27 @@ r STATIC_ROUTES table
 check "route table (show ip route static): CIDR, distance, next hop" \
     jis 'sorted((x["cidr"], x["metric"], x["gateway"]) for x in d["data"]["routes"])' \
     "[('0.0.0.0/0', '1', '198.18.0.1'), ('10.20.0.0/16', '5', '10.10.0.254')]" || show
-r STATIC_ROUTES create '{"network":"10.30.0.1","netmask":"255.255.0.0","gateway":"10.10.0.254"}'
-check "route with host bits set: IOS's %Inconsistent address and mask quoted" \
-    failed_at "command 2" "%Inconsistent address and mask" || show
-r STATIC_ROUTES delete '{"network":"10.20.0.0","netmask":"255.255.0.0","gateway":"10.10.0.254"}'
+r STATIC_ROUTES create '{"cidr":"10.30.0.1/16","gateway":"10.10.0.254"}'
+check "route with host bits set: the network address and mask are typed" \
+    typed_has "config${TAB}ip route 10.30.0.0 255.255.0.0 10.10.0.254 1"
+r STATIC_ROUTES delete '{"cidr":"10.30.0.0/16","gateway":"10.10.0.254"}'
+check "route delete of it: success" ok_run || show
+r STATIC_ROUTES delete '{"cidr":"10.20.0.0/16","gateway":"10.10.0.254"}'
 check "route delete: success, gone" okst 'len(c["routes"])' 1 || show
-r STATIC_ROUTES delete '{"network":"10.20.0.0","netmask":"255.255.0.0","gateway":"10.10.0.254"}'
+r STATIC_ROUTES delete '{"cidr":"10.20.0.0/16","gateway":"10.10.0.254"}'
 check "route delete again: IOS's %No matching route to delete quoted" \
     failed_at "command 2" "%No matching route to delete" || show
-r STATIC_ROUTES create '{"network":"10.40.0.0","netmask":"255.255.0.0"}'
+r STATIC_ROUTES create '{"cidr":"10.40.0.0/16"}'
 check "route without next hop or interface: % Incomplete or Invalid from IOS" \
     jis '(d["status"], "% In" in d["error"])' "('failed', True)" || show
-r STATIC_ROUTES create '{"network":"10.40.0.0/16","netmask":"255.0.255.0","gateway":"x"}'
+r STATIC_ROUTES create '{"cidr":"10.40.0.0/33","metric":0,"gateway":"x"}'
 check "route bad data: failed at validate, every field named, nothing sent" \
-    jis '(d["status"], len(d["steps"]), "network:" in d["error"], "netmask:" in d["error"], "gateway:" in d["error"])' \
+    jis '(d["status"], len(d["steps"]), "cidr:" in d["error"], "metric:" in d["error"], "gateway:" in d["error"])' \
     "('failed', 1, True, True, True)" || show
 
 # --- FIREWALL_RULES (extended named ACL) ------------------------------------
 mark
-r FIREWALL_RULES create '{"action":"accept","protocol":"tcp","destination":"10.10.0.5","destination_wildcard":"0.0.0.0","port":80,"interface":"GigabitEthernet2"}'
+r FIREWALL_RULES create '{"action":"accept","protocol":"tcp","destination":"10.10.0.5/32","port":80,"interface":"GigabitEthernet2"}'
 check "firewall create (no id): success" ok_run || show
 check "firewall create: IOS chose sequence 10, returned as data.id" \
     jis '[x["id"] for x in d["data"]["id"]]' "['10']" || show
@@ -318,7 +320,7 @@ check "firewall create: typed in config-ext-nacl mode" \
     typed_has "config-ext-nacl${TAB}permit tcp 0.0.0.0 255.255.255.255 10.10.0.5 0.0.0.0 eq 80"
 check "firewall create: ACL applied inbound on Gi2" \
     sts 'c["interfaces"]["GigabitEthernet2"]["acl_in"]' CS-FIREWALL
-r FIREWALL_RULES create '{"id":25,"action":"drop","protocol":"udp","source":"10.10.0.0","source_wildcard":"0.0.0.255","port":53}'
+r FIREWALL_RULES create '{"id":25,"action":"drop","protocol":"udp","source":"10.10.0.0/24","port":53}'
 check "firewall create id 25: success, data.id 25" \
     jis '(d["status"], [x["id"] for x in d["data"]["id"]])' "('success', ['25'])" || show
 r FIREWALL_RULES create '{"action":"reject","protocol":"all"}'
@@ -349,7 +351,7 @@ r FIREWALL_RULES get '{"id":99}'
 check "firewall get 99: failed, HTTP 404 with IOS-XE's words" \
     failed_at "http" "uri keypath not found" || show
 check "firewall get 99: the status named" jis '"404" in d["error"]' True
-r FIREWALL_RULES update '{"id":25,"action":"accept","protocol":"udp","source":"10.10.0.0","source_wildcard":"0.0.0.255","port":123}'
+r FIREWALL_RULES update '{"id":25,"action":"accept","protocol":"udp","source":"10.10.0.0/24","port":123}'
 check "firewall update 25: success" ok_run || show
 check "firewall update 25: the router's entry replaced" \
     sts '[(x["action"], x["dst_eq"]) for x in c["acls"]["CS-FIREWALL"] if x["seq"] == 25]' \
@@ -382,7 +384,7 @@ r BGP add_neighbor '{"as_number":65001,"router_id":"10.10.0.1","neighbor_ip":"10
 check "BGP.add_neighbor: success" ok_run || show
 check "BGP.add_neighbor: typed in config-router mode" \
     typed_has "config-router${TAB}neighbor 10.10.0.2 remote-as 65002"
-r BGP advertise_network '{"as_number":65001,"network":"10.20.0.0","netmask":"255.255.0.0"}'
+r BGP advertise_network '{"as_number":65001,"cidr":"10.20.0.0/16"}'
 check "BGP.advertise_network: success" ok_run || show
 check "BGP: the router's process" \
     sts '(c["bgp"]["asn"], c["bgp"]["router_id"], c["bgp"]["neighbors"], c["bgp"]["networks"])' \
@@ -401,7 +403,7 @@ check "BGP.get (RESTCONF): AS, neighbor, network" \
 r BGP add_neighbor '{"as_number":65009,"neighbor_ip":"10.10.0.3","remote_as":65003}'
 check "BGP with another AS: IOS's % BGP is already running quoted" \
     failed_at "command 2" "% BGP is already running; AS is 65001" || show
-r BGP withdraw_network '{"as_number":65001,"network":"10.20.0.0","netmask":"255.255.0.0"}'
+r BGP withdraw_network '{"as_number":65001,"cidr":"10.20.0.0/16"}'
 check "BGP.withdraw_network: success, gone" okst 'c["bgp"]["networks"]' "[]" || show
 r BGP remove_neighbor '{"as_number":65001,"neighbor_ip":"10.10.0.2"}'
 check "BGP.remove_neighbor: success, gone" okst 'c["bgp"]["neighbors"]' "[]" || show
@@ -440,7 +442,7 @@ check "paging on: no terminal length typed" not typed_has "priv${TAB}terminal le
 # --- enable: a login that lands at Router> ------------------------------------
 mark
 rc "$VS_DIR/cs-enable.json" "$VS_IP:2222" STATIC_ROUTES create \
-    '{"network":"10.50.0.0","netmask":"255.255.0.0","gateway":"10.10.0.254"}'
+    '{"cidr":"10.50.0.0/16","gateway":"10.10.0.254"}'
 check "enable with the secret: route created from user EXEC" ok_run || show
 check "enable: the route in the router" \
     sts '[x["prefix"] for x in c["routes"] if x["prefix"] == "10.50.0.0"]' "['10.50.0.0']"
@@ -449,13 +451,13 @@ check "enable: the CLI got enable in user EXEC, disable at the end" \
 check "enable: the secret is masked in the step" \
     jis '[s["request"] for s in d["steps"]][3]' "********" || show
 rc "$VS_DIR/cs-badenable.json" "$VS_IP:2222" STATIC_ROUTES create \
-    '{"network":"10.60.0.0","netmask":"255.255.0.0","gateway":"10.10.0.254"}'
+    '{"cidr":"10.60.0.0/16","gateway":"10.10.0.254"}'
 check "enable with a wrong secret: failed, IOS's % Bad secrets quoted" \
     jis '(d["status"], "% Bad secrets" in d["error"])' "('failed', True)" || show
 check "enable with a wrong secret: no route added" \
     sts '[x for x in c["routes"] if x["prefix"] == "10.60.0.0"]' "[]"
 rc "$CS" "$VS_IP:2222" STATIC_ROUTES create \
-    '{"network":"10.60.0.0","netmask":"255.255.0.0","gateway":"10.10.0.254"}'
+    '{"cidr":"10.60.0.0/16","gateway":"10.10.0.254"}'
 check "no enable in user EXEC: configure refused with % Invalid input" \
     failed_at "command 1" "% Invalid input detected" || show
 

@@ -318,6 +318,28 @@ test_filters(void **state)
 	    "get_data.nope2 is not set", 1, 28);
 	FAILS("{{ get_data.action | join }}", TPL_CTX_TEXT,
 	    "join: expected a list, found a string", 1, 22);
+	/* Address filters, for devices that want a mask (IOS). */
+	RENDERS("ip route {{ \"10.1.2.77/24\" | network }} "
+	    "{{ \"10.1.2.77/24\" | netmask }}", TPL_CTX_CLI,
+	    "ip route 10.1.2.0 255.255.255.0");
+	RENDERS("{{ \"198.18.4.0/22\" | wildcard }} "
+	    "{{ \"198.18.4.0/22\" | prefixlen }}", TPL_CTX_TEXT,
+	    "0.0.3.255 22");
+	RENDERS("{{ \"0.0.0.0/0\" | network }} {{ \"0.0.0.0/0\" | netmask }} "
+	    "{{ \"0.0.0.0/0\" | wildcard }}", TPL_CTX_TEXT,
+	    "0.0.0.0 0.0.0.0 255.255.255.255");
+	RENDERS("{{ \"192.0.2.9\" | netmask }} {{ \"192.0.2.9\" | prefixlen }} "
+	    "{{ \"192.0.2.9/31\" | network }}", TPL_CTX_TEXT,
+	    "255.255.255.255 32 192.0.2.8");
+	RENDERS("{{ \"2001:db8:1:2::5/48\" | network }} "
+	    "{{ \"2001:db8::/48\" | prefixlen }}", TPL_CTX_TEXT,
+	    "2001:db8:1:: 48");
+	FAILS("{{ \"2001:db8::/48\" | netmask }}", TPL_CTX_TEXT,
+	    "netmask: IPv4 only", 1, 22);
+	FAILS("{{ \"10.1.2.0/33\" | network }}", TPL_CTX_TEXT,
+	    "network: expected an address with an optional /length", 1, 20);
+	FAILS("{{ get_data.action | wildcard }}", TPL_CTX_TEXT,
+	    "found \"pass\"", 1, 22);
 }
 
 static void
