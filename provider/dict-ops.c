@@ -270,9 +270,55 @@ dict_parser_name(const char *s)
 	return 1;
 }
 
+/*
+ * A transform written as a map: {expr: EXPR, first: true} (the first
+ * match only) or {value: TEMPLATE} (from the operation's input, for an
+ * appliance that answers a create with nothing: VyOS).  Returns the
+ * expression node, or NULL when the entry is a value (or broken).
+ */
+static const struct ynode *
+dict_transform_map(struct dctx *c, const struct ynode *v, const char *p,
+    const struct scope *s, struct prov_transform *x)
+{
+	static const char *const keys[] = { "expr", "first", "value", NULL };
+	const struct ynode *e, *f, *val;
+	char q[PROV_PATH_MAX];
+	const char *src;
+	int b;
+
+	dict_check_keys(c, v, p, keys);
+	e = ynode_get(v, "expr");
+	val = ynode_get(v, "value");
+	if ((f = ynode_get(v, "first")) != NULL) {
+		dict_path(q, sizeof(q), p, "first");
+		if (dict_bool(c, f, q, &b) == 0)
+			x->first = b;
+	}
+	if ((e == NULL) == (val == NULL)) {
+		dict_error(c, v, p, "a transform map needs expr (a JSONPath "
+		    "or regular expression) or value (a template), one of "
+		    "them");
+		return NULL;
+	}
+	if (val == NULL)
+		return e;
+	dict_path(q, sizeof(q), p, "value");
+	if (x->first)
+		dict_error(c, f, p, "first goes with expr, not value");
+	if (dict_text(c, val, q, 0, s, &x->value) != 0)
+		return NULL;
+	src = x->value.src;
+	x->value_typed = src != NULL && strncmp(src, "{{", 2) == 0 &&
+	    strstr(src + 2, "{{") == NULL &&
+	    strlen(src) >= 4 && strcmp(src + strlen(src) - 2, "}}") == 0;
+	x->kind = PROV_XFORM_VALUE;
+	return NULL;
+}
+
 static void
 dict_transform(struct dctx *c, const struct ynode *n, const char *path,
-    const struct ynode *fmtnode, struct prov_response *r)
+    const struct ynode *fmtnode, const struct scope *s,
+    struct prov_response *r)
 {
 	struct prov_transform *x;
 	const struct ynode *v;
@@ -297,11 +343,31 @@ dict_transform(struct dctx *c, const struct ynode *n, const char *path,
 	for (i = 0; i < n->n; i++) {
 		v = n->pairs[i].value;
 		dict_path(p, sizeof(p), path, n->pairs[i].key->str);
-		if (dict_want(c, v, p, YNODE_SCALAR) == -1)
-			continue;
 		x = &r->transform[r->ntransform];
 		x->line = v->line;
 		x->column = v->column;
+		if (v->type == YNODE_MAP) {
+			v = dict_transform_map(c, v, p, s, x);
+			if (v == NULL) {
+				if (x->kind != PROV_XFORM_VALUE) {
+					prov_text_free(&x->value);
+					memset(x, 0, sizeof(*x));
+					continue;
+				}
+				x->name = xstrdup(n->pairs[i].key->str);
+				x->expr = xstrdup(x->value.src);
+				r->ntransform++;
+				continue;
+			}
+			{
+				char q[PROV_PATH_MAX];
+
+				dict_path(q, sizeof(q), p, "expr");
+				str_copy(p, q, sizeof(p));
+			}
+		}
+		if (dict_want(c, v, p, YNODE_SCALAR) == -1)
+			continue;
 		if (r->format == PROV_FORMAT_JSON) {
 			cause = NULL;
 			x->kind = PROV_XFORM_JSONPATH;
@@ -397,7 +463,9 @@ dict_response(struct dctx *c, const struct ynode *n, const char *path,
 	}
 	if ((v = ynode_get(n, "transform")) != NULL) {
 		dict_path(p, sizeof(p), path, "transform");
-		dict_transform(c, v, p, fmt, r);
+		struct scope s = { .svc = svc, .op = op, .path = path };
+
+		dict_transform(c, v, p, fmt, &s, r);
 	}
 	if ((v = ynode_get(n, "success_pattern")) != NULL &&
 	    !ynode_is_null(v)) {
@@ -989,6 +1057,7 @@ prov_op_clear(struct prov_op *op)
 	for (i = 0; i < r->ntransform; i++) {
 		free(r->transform[i].name);
 		free(r->transform[i].expr);
+		prov_text_free(&r->transform[i].value);
 		jp_free(r->transform[i].jp);
 		prov_regex_free(r->transform[i].re);
 	}

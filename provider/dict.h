@@ -195,12 +195,16 @@ enum prov_xform_kind {
 	PROV_XFORM_JSONPATH = 1,	/* format json */
 	PROV_XFORM_REGEX,		/* format cli or text */
 	PROV_XFORM_PARSER,		/* a named parser, parse_*; cli */
+	PROV_XFORM_VALUE,		/* value: a template over the input */
 };
 
 struct prov_transform {
 	char		*name;		/* the output field */
 	char		*expr;
 	enum prov_xform_kind kind;
+	int		 first;		/* only the first match, as a value */
+	struct prov_text value;		/* VALUE */
+	int		 value_typed;	/* value is one tag: keeps its type */
 	struct jp_expr	*jp;		/* JSONPATH */
 	void		*re;		/* REGEX: a pcre2_code * */
 	int		 line;

@@ -420,9 +420,59 @@ run_parser(const char *name, const char *text, size_t len, json_t **out,
 	return -1;
 }
 
+/* first: the first item of a list; a record of one field, its value. */
+static json_t *
+xform_first(json_t *v)
+{
+	json_t *f;
+	const char *k;
+	json_t *only = NULL;
+
+	if (!json_is_array(v))
+		return v;
+	f = json_array_size(v) > 0 ? json_incref(json_array_get(v, 0)) :
+	    json_null();
+	json_decref(v);
+	if (json_is_object(f) && json_object_size(f) == 1) {
+		json_object_foreach(f, k, only)
+			break;
+		only = json_incref(only);
+		json_decref(f);
+		return only;
+	}
+	return f;
+}
+
+/* value: the template over the input; one tag alone keeps its type. */
+static int
+xform_value(const struct prov_transform *x, json_t *env, json_t **v,
+    char **cause)
+{
+	json_error_t jerr;
+	char *s = NULL;
+
+	if (env == NULL) {
+		*cause = xstrdup("no operation input to read");
+		return -1;
+	}
+	if (prov_run_text(&x->value, x->value_typed ? TPL_CTX_JSON :
+	    TPL_CTX_TEXT, env, "value", &s, cause) != 0)
+		return -1;
+	if (x->value_typed) {
+		*v = json_loads(s != NULL ? s : "null", JSON_DECODE_ANY, &jerr);
+		if (*v == NULL)
+			*v = json_string(s);
+	} else
+		*v = json_string(s != NULL ? s : "");
+	free(s);
+	if (*v == NULL)
+		*v = json_null();
+	return 0;
+}
+
 int
 prov_run_transform(const struct prov_response *r, const char *text,
-    size_t len, json_t **data, char **cause)
+    size_t len, json_t *env, json_t **data, char **cause)
 {
 	const struct prov_transform *x;
 	struct cli_pattern *p;
@@ -484,7 +534,13 @@ prov_run_transform(const struct prov_response *r, const char *text,
 			if (run_parser(x->expr, text, len, &v, &c) != 0)
 				goto fail;
 			break;
+		case PROV_XFORM_VALUE:
+			if (xform_value(x, env, &v, &c) != 0)
+				goto fail;
+			break;
 		}
+		if (x->first)
+			v = xform_first(v);
 		json_object_set_new(out, x->name, v != NULL ? v : json_null());
 	}
 	json_decref(doc);
@@ -1826,13 +1882,17 @@ prov_run_op(const struct prov_dict *dict, const struct prov_target *t,
 			st = step_add(&r, "transform", NULL);
 		else
 			st = NULL;
+		json_t *xenv = prov_run_env(r.req != NULL ? r.req->data : NULL,
+		    r.cs);
+
 		if (prov_run_transform(&r.op->response, r.raw ? r.raw : "",
-		    r.rawlen, &r.data, &cause) != 0) {
+		    r.rawlen, xenv, &r.data, &cause) != 0) {
 			if (st != NULL)
 				step_end(st, start, cause);
 			run_fail(&r, "transform: %s", cause);
 		} else if (st != NULL)
 			step_end(st, start, NULL);
+		json_decref(xenv);
 	}
 	if (r.error == NULL && r.op->nthen > 0)
 		run_then(&r);

@@ -144,10 +144,13 @@ int	prov_run_judge(const struct prov_response *r, const char *text,
  * an object of one member each (a singular JSONPath gives its value or
  * null, any other a list; a regular expression gives a list of records;
  * parse_lines a list of lines, parse_json the parsed text); without a
- * format, null.  Returns 0, or -1 with *cause.
+ * format, null.  A transform with first keeps only the first match (a
+ * record of one field as its value); a value transform renders its
+ * template over env ({get_data, get_cs_data}; NULL: none given).
+ * Returns 0, or -1 with *cause.
  */
 int	prov_run_transform(const struct prov_response *r, const char *text,
-	    size_t len, json_t **data, char **cause);
+	    size_t len, json_t *env, json_t **data, char **cause);
 /*
  * The secret values of a run: strings of secret-named fields (recursive)
  * of each object given.  A new array of strings, longest first; values

@@ -356,6 +356,38 @@ test_references(void **state)
 	    "create")->nthen, 1);
 	prov_dict_free(dict);
 	diags_free(&d);
+
+	/* Transform maps: expr or value, first only with expr. */
+	dict = parse(
+	    "name: x\n"
+	    "connections:\n"
+	    "  api: {type: https, host: h}\n"
+	    "services:\n"
+	    "  S:\n"
+	    "    data: {id: {type: int}}\n"
+	    "    a:\n"
+	    "      connection: api\n"
+	    "      url: /a\n"
+	    "      response:\n"
+	    "        format: text\n"
+	    "        transform:\n"
+	    "          both: {expr: 'x', value: '{{ .id }}'}\n"
+	    "          neither: {first: true}\n"
+	    "          firstval: {value: '{{ .id }}', first: true}\n"
+	    "          badfield: {value: '{{ .idd }}'}\n"
+	    "          badre: {expr: '(x', first: true}\n", &d);
+	assert_null(dict);
+	assert_true(has_diag(&d, DIAG_ERROR, 13, 17,
+	    "services.S.a.response.transform.both", "one of them"));
+	assert_true(has_diag(&d, DIAG_ERROR, 14, 20,
+	    "services.S.a.response.transform.neither", "one of them"));
+	assert_true(has_diag(&d, DIAG_ERROR, 15, 49,
+	    "services.S.a.response.transform.firstval", "first goes with expr"));
+	assert_true(has_diag(&d, DIAG_ERROR, 17, 28,
+	    "services.S.a.response.transform.badre.expr", "missing closing"));
+	assert_true(has_diag(&d, DIAG_ERROR, 16, 33,
+	    "services.S.a.response.transform.badfield.value", "did you mean"));
+	diags_free(&d);
 }
 
 static void

@@ -67,6 +67,11 @@ static const char dict_yaml[] =
 "        transform:\n"
 "          intf: '^(?<name>eth\\d+)\\s+(?<ip>[\\d.]+)$'\n"
 "          lines: parse_lines\n"
+"          ip0: {expr: '^eth\\d+\\s+(?<ip>[\\d.]+)$', first: true}\n"
+"          rec0: {expr: '^(?<name>eth\\d+)\\s+(?<ip>[\\d.]+)$', first: true}\n"
+"          none: {expr: '^nothing (?<x>.)', first: true}\n"
+"          port: {value: '{{ get_data.port }}'}\n"
+"          label: {value: 'rule-{{ get_data.name }}'}\n"
 "    plain:\n"
 "      method: GET\n"
 "      connection: api\n"
@@ -156,7 +161,7 @@ test_transform_json(void **state)
 
 	(void)state;
 	assert_int_equal(prov_run_transform(response_of(dict, "rows"), doc,
-	    strlen(doc), &data, &cause), 0);
+	    strlen(doc), NULL, &data, &cause), 0);
 	s = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
 	/* Singular: the value or null; otherwise a list. */
 	assert_string_equal(s, "{\"first\":7,\"ids\":[7,9],\"missing\":null}");
@@ -164,7 +169,7 @@ test_transform_json(void **state)
 	json_decref(data);
 
 	assert_int_equal(prov_run_transform(response_of(dict, "rows"),
-	    "{\"rows\": [1, 2", 14, &data, &cause), -1);
+	    "{\"rows\": [1, 2", 14, NULL, &data, &cause), -1);
 	assert_null(data);
 	assert_non_null(strstr(cause, "not JSON"));
 	free(cause);
@@ -172,13 +177,13 @@ test_transform_json(void **state)
 
 	/* json without transforms: the document. */
 	assert_int_equal(prov_run_transform(response_of(dict, "jsonwhole"),
-	    "[1,2]", 5, &data, &cause), 0);
+	    "[1,2]", 5, NULL, &data, &cause), 0);
 	assert_int_equal(json_array_size(data), 2);
 	json_decref(data);
 
 	/* No format: null (the result's raw keeps the text). */
 	assert_int_equal(prov_run_transform(response_of(dict, "plain"),
-	    "x", 1, &data, &cause), 0);
+	    "x", 1, NULL, &data, &cause), 0);
 	assert_true(json_is_null(data));
 	json_decref(data);
 	prov_dict_free(dict);
@@ -189,12 +194,13 @@ test_transform_text(void **state)
 {
 	struct prov_dict *dict = load_dict();
 	const char *out = "eth0 10.0.0.1\r\n\neth1 10.0.1.1\nlo 127.0.0.1\n";
-	json_t *data;
+	json_t *data, *in = json_pack("{s:i, s:s}", "port", 8443, "name",
+	    "web"), *env = prov_run_env(in, NULL);
 	char *cause = NULL, *s;
 
 	(void)state;
 	assert_int_equal(prov_run_transform(response_of(dict, "table"), out,
-	    strlen(out), &data, &cause), 0);
+	    strlen(out), env, &data, &cause), 0);
 	s = json_dumps(json_object_get(data, "intf"), JSON_COMPACT);
 	assert_string_equal(s, "[{\"name\":\"eth0\",\"ip\":\"10.0.0.1\"},"
 	    "{\"name\":\"eth1\",\"ip\":\"10.0.1.1\"}]");
@@ -203,7 +209,30 @@ test_transform_text(void **state)
 	assert_string_equal(s, "[\"eth0 10.0.0.1\",\"eth1 10.0.1.1\","
 	    "\"lo 127.0.0.1\"]");
 	free(s);
+	/* first: the first match; one named group is the value itself. */
+	assert_string_equal(json_string_value(json_object_get(data, "ip0")),
+	    "10.0.0.1");
+	s = json_dumps(json_object_get(data, "rec0"), JSON_COMPACT);
+	assert_string_equal(s, "{\"name\":\"eth0\",\"ip\":\"10.0.0.1\"}");
+	free(s);
+	assert_true(json_is_null(json_object_get(data, "none")));
 	json_decref(data);
+
+	/* value: without input, said; with it, one tag keeps its type. */
+	assert_int_equal(prov_run_transform(response_of(dict, "table"), out,
+	    strlen(out), NULL, &data, &cause), -1);
+	assert_non_null(strstr(cause, "transform port: no operation input"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(prov_run_transform(response_of(dict, "table"), out,
+	    strlen(out), env, &data, &cause), 0);
+	assert_int_equal(json_integer_value(json_object_get(data, "port")),
+	    8443);
+	assert_string_equal(json_string_value(json_object_get(data, "label")),
+	    "rule-web");
+	json_decref(data);
+	json_decref(env);
+	json_decref(in);
 	prov_dict_free(dict);
 }
 
