@@ -313,19 +313,19 @@ mark
 r FIREWALL_RULES create '{"action":"accept","protocol":"tcp","destination":"10.10.0.5/32","port":80,"interface":"GigabitEthernet2"}'
 check "firewall create (no id): success" ok_run || show
 check "firewall create: IOS chose sequence 10, returned as data.id" \
-    jis '[x["id"] for x in d["data"]["id"]]' "['10']" || show
+    jis 'd["data"]["id"]' "10" || show
 check "firewall create: the entry as IOS shows it" \
-    jis 'd["data"]["id"][0]["rule"]' "permit tcp any host 10.10.0.5 eq www" || show
+    jis 'd["data"]["rule"]' "permit tcp any host 10.10.0.5 eq www" || show
 check "firewall create: typed in config-ext-nacl mode" \
     typed_has "config-ext-nacl${TAB}permit tcp 0.0.0.0 255.255.255.255 10.10.0.5 0.0.0.0 eq 80"
 check "firewall create: ACL applied inbound on Gi2" \
     sts 'c["interfaces"]["GigabitEthernet2"]["acl_in"]' CS-FIREWALL
 r FIREWALL_RULES create '{"id":25,"action":"drop","protocol":"udp","source":"10.10.0.0/24","port":53}'
 check "firewall create id 25: success, data.id 25" \
-    jis '(d["status"], [x["id"] for x in d["data"]["id"]])' "('success', ['25'])" || show
+    jis '(d["status"], d["data"]["id"])' "('success', '25')" || show
 r FIREWALL_RULES create '{"action":"reject","protocol":"all"}'
 check "firewall create: appended as 35 (last + 10), reject as deny" \
-    jis '(d["status"], d["data"]["id"][0]["id"], d["data"]["id"][0]["rule"])' \
+    jis '(d["status"], d["data"]["id"], d["data"]["rule"])' \
     "('success', '35', 'deny ip any any')" || show
 r FIREWALL_RULES create '{"id":25,"action":"accept","protocol":"icmp"}'
 check "firewall create with a used id: IOS's % Duplicate sequence number quoted" \

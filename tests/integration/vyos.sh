@@ -80,6 +80,8 @@ check "firewall list on an empty filter: success, no ids (VyOS's 400 'empty' is 
 run FIREWALL_RULES create \
     '{"id":10,"action":"accept","protocol":"tcp","source":"198.18.5.0/24","destination":"198.18.6.10/32","port":443,"interface":"eth1","description":"web \"in\" & out+1"}'
 check "firewall create: success" jis 'd["status"]' success || show
+check "firewall create: data.id is the rule number given (VyOS answers no data)" \
+    jis 'd["data"]["id"]' 10 || show
 check "firewall create: one POST /configure, every set in one commit" \
     test "$(req '(r["method"], r["path"], len(j), sorted(set(c["op"] for c in j)))')" = \
     "('POST', '/configure', 7, ['set'])"
