@@ -1436,10 +1436,11 @@ dict_check(struct dctx *c, const struct ynode *n, const char *name,
 {
 	static const char *const keys[] = { "type", "connection", "command",
 	    "expected_output", "method", "url", "expected_status", "port",
-	    "timeout", "interval", NULL };
-	static const char *const kinds[] = { "command", "http", "tcp", NULL };
+	    "operation", "timeout", "interval", NULL };
+	static const char *const kinds[] = { "command", "http", "tcp",
+	    "operation", NULL };
 	struct scope s = { .path = path };
-	const struct ynode *v, *cmd, *url, *port, *type;
+	const struct ynode *v, *cmd, *url, *port, *type, *opn;
 	char p[PROV_PATH_MAX];
 	const char *verb;
 
@@ -1454,6 +1455,7 @@ dict_check(struct dctx *c, const struct ynode *n, const char *name,
 	cmd = ynode_get(n, "command");
 	url = ynode_get(n, "url");
 	port = ynode_get(n, "port");
+	opn = ynode_get(n, "operation");
 	type = ynode_get(n, "type");
 	if (type != NULL) {
 		dict_path(p, sizeof(p), path, "type");
@@ -1464,24 +1466,32 @@ dict_check(struct dctx *c, const struct ynode *n, const char *name,
 				ck->kind = PROV_CHECK_HTTP;
 			else if (strcmp(type->str, "tcp") == 0)
 				ck->kind = PROV_CHECK_TCP;
+			else if (strcmp(type->str, "operation") == 0)
+				ck->kind = PROV_CHECK_OPERATION;
 			else
-				dict_error(c, type, p, "expected command, http "
-				    "or tcp, found \"%s\"%s", type->str,
+				dict_error(c, type, p, "expected command, http, "
+				    "tcp or operation, found \"%s\"%s", type->str,
 				    str_suggest(type->str, kinds) ?
 				    " (check the spelling)" : "");
 		}
 	} else if (cmd != NULL && url != NULL)
 		dict_error(c, n, path, "a check has a command or a url, not "
 		    "both");
+	else if (opn != NULL && (cmd != NULL || url != NULL || port != NULL))
+		dict_error(c, opn, path, "an operation check has no command, "
+		    "url or port: the operation says what to send");
 	else if (cmd != NULL)
 		ck->kind = PROV_CHECK_COMMAND;
 	else if (url != NULL)
 		ck->kind = PROV_CHECK_HTTP;
 	else if (port != NULL)
 		ck->kind = PROV_CHECK_TCP;
+	else if (opn != NULL)
+		ck->kind = PROV_CHECK_OPERATION;
 	else
 		dict_error(c, n, path, "missing what to check: expected "
-		    "\"command\" (ssh), \"url\" (http) or \"port\" (tcp)");
+		    "\"command\" (ssh), \"url\" (http), \"port\" (tcp) or "
+		    "\"operation\" (SERVICE.OPERATION)");
 
 	if ((v = ynode_get(n, "timeout")) != NULL) {
 		dict_path(p, sizeof(p), path, "timeout");
@@ -1563,7 +1573,52 @@ dict_check(struct dctx *c, const struct ynode *n, const char *name,
 		else
 			dict_int(c, port, p, 1, 65535, &ck->port);
 		break;
+	case PROV_CHECK_OPERATION:
+		dict_path(p, sizeof(p), path, "operation");
+		if (opn == NULL) {
+			dict_error(c, n, path, "missing required key "
+			    "\"operation\"");
+			break;
+		}
+		if (dict_want(c, opn, p, YNODE_SCALAR) != 0)
+			break;
+		{
+			const char *dot = strchr(opn->str, '.');
+
+			if (dot == NULL || dot == opn->str || dot[1] == '\0') {
+				dict_error(c, opn, p, "expected SERVICE.OPERATION "
+				    "(System.status), found \"%s\"", opn->str);
+				break;
+			}
+			ck->op_service = xstrndup(opn->str,
+			    (size_t)(dot - opn->str));
+			ck->op_name = xstrdup(dot + 1);
+			ck->op_line = opn->line;
+			ck->op_column = opn->column;
+		}
+		break;
 	}
+}
+
+/* Operation checks name services defined later in the file. */
+static void
+dict_resolve_check(struct dctx *c, const struct prov_check *ck,
+    const char *path)
+{
+	const struct prov_service *svc;
+	char p[PROV_PATH_MAX];
+
+	if (ck == NULL || ck->kind != PROV_CHECK_OPERATION ||
+	    ck->op_service == NULL)
+		return;
+	dict_path(p, sizeof(p), path, "operation");
+	if ((svc = prov_service_find(c->dict, ck->op_service)) == NULL)
+		dict_error_at(c, ck->op_line, ck->op_column, p, "no service "
+		    "named \"%s\" in services", ck->op_service);
+	else if (prov_op_find(svc, ck->op_name) == NULL)
+		dict_error_at(c, ck->op_line, ck->op_column, p, "service "
+		    "\"%s\" has no operation \"%s\"", ck->op_service,
+		    ck->op_name);
 }
 
 void
@@ -1576,6 +1631,8 @@ prov_check_clear(struct prov_check *ck)
 	free(ck->method);
 	prov_text_free(&ck->url);
 	free(ck->expected_status);
+	free(ck->op_service);
+	free(ck->op_name);
 	memset(ck, 0, sizeof(*ck));
 }
 
@@ -1865,6 +1922,18 @@ dict_root(struct dctx *c, const struct ynode *root)
 	    (v = ynode_get(v, "initial_actions")) != NULL &&
 	    v->type == YNODE_SEQ)
 		dict_resolve_actions(c, v);
+	{
+		char p[PROV_PATH_MAX];
+
+		for (i = 0; i < dict->nchecks; i++) {
+			dict_path(p, sizeof(p), hc2 != NULL && hc == NULL ?
+			    "health_checks" : "healthchecks",
+			    dict->checks[i].name);
+			dict_resolve_check(c, &dict->checks[i], p);
+		}
+		dict_resolve_check(c, dict->bootstrap.ready_test,
+		    "bootstrap.ready_test");
+	}
 }
 
 struct prov_dict *

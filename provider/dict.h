@@ -134,6 +134,7 @@ enum prov_check_kind {
 	PROV_CHECK_COMMAND = 1,	/* command (+ expected_output) over ssh */
 	PROV_CHECK_HTTP,	/* method + url (+ expected_status) */
 	PROV_CHECK_TCP,		/* a TCP connect to port */
+	PROV_CHECK_OPERATION,	/* an operation of the dictionary */
 };
 
 /* A health check, and the shape of bootstrap's ready_test. */
@@ -149,6 +150,9 @@ struct prov_check {
 	int		*expected_status; /* NULL: any 2xx */
 	size_t		 nexpected_status;
 	int		 port;		/* tcp */
+	char		*op_service;	/* operation: SERVICE.OPERATION */
+	char		*op_name;
+	int		 op_line, op_column;
 	int		 timeout;
 	int		 interval;
 	int		 line;

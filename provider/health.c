@@ -55,6 +55,8 @@ kind_name(enum prov_check_kind k)
 		return "command";
 	case PROV_CHECK_HTTP:
 		return "http";
+	case PROV_CHECK_OPERATION:
+		return "operation";
 	default:
 		return "tcp";
 	}
@@ -280,6 +282,51 @@ out:
 	return rc;
 }
 
+/*
+ * operation: SERVICE.OPERATION run as the engine runs it (its connection,
+ * auth of any kind, body, judging), with no input and no callback; it
+ * passes when the operation succeeds.  conn, when given (bootstrap's
+ * initial connection), replaces the operation's.
+ */
+static int
+do_operation(const struct prov_dict *dict, const struct prov_target *t,
+    const struct prov_check *chk, json_t *cs_data,
+    const struct prov_conn *conn, const char *password, int *reached,
+    char **reason)
+{
+	struct prov_run_req rq;
+	json_t *res = NULL, *st;
+	const char *e;
+	size_t i;
+	int rc;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.service = chk->op_service;
+	rq.operation = chk->op_name;
+	rq.cs_data = cs_data;
+	rq.conn = conn;
+	rq.password = password;
+	rq.no_callback = 1;
+	rc = prov_run_op(dict, t, &rq, &res) == 0 ? 0 : -1;
+	/* Reached: the appliance answered something. */
+	json_array_foreach(json_object_get(res, "steps"), i, st)
+		if (json_object_get(st, "http_status") != NULL ||
+		    json_object_get(st, "exit_status") != NULL ||
+		    (json_is_string(json_object_get(st, "step")) &&
+		    strcmp(json_string_value(json_object_get(st, "step")),
+		    "connect") == 0 && json_is_string(json_object_get(st,
+		    "status")) && strcmp(json_string_value(json_object_get(st,
+		    "status")), "success") == 0))
+			*reached = 1;
+	if (rc != 0) {
+		e = json_string_value(json_object_get(res, "error"));
+		*reason = xasprintf("%s.%s: %s", chk->op_service,
+		    chk->op_name, e != NULL ? e : "failed");
+	}
+	json_decref(res);
+	return rc;
+}
+
 int
 prov_health_check(const struct prov_dict *dict, const struct prov_target *t,
     const struct prov_check *chk, json_t *cs_data,
@@ -292,7 +339,9 @@ prov_health_check(const struct prov_dict *dict, const struct prov_target *t,
 
 	if (conn == NULL)
 		conn = chk->conn;
-	if (conn == NULL)
+	if (conn == NULL && chk->kind == PROV_CHECK_OPERATION)
+		;	/* the operation's own */
+	else if (conn == NULL)
 		conn = prov_run_first_conn(dict, chk->kind ==
 		    PROV_CHECK_COMMAND ? PROV_PROTO_SSH : PROV_PROTO_HTTPS);
 	if (conn == NULL && chk->kind != PROV_CHECK_COMMAND)
@@ -316,6 +365,10 @@ prov_health_check(const struct prov_dict *dict, const struct prov_target *t,
 	case PROV_CHECK_COMMAND:
 		rc = do_command(t, conn, chk, env, password, timeout, secrets,
 		    res, &reached, &reason);
+		break;
+	case PROV_CHECK_OPERATION:
+		rc = do_operation(dict, t, chk, cs_data, conn, password,
+		    &reached, &reason);
 		break;
 	}
 	json_object_set_new(res, "status", json_string(rc == 0 ? "pass" :

@@ -306,8 +306,12 @@ vp health "$DICT" --target "$VS_TARGET" --cs-data "$CS"
 check "health: healthy (exit 0), both checks pass" \
     test "$VP_RC $(jget '(d["status"], [c["status"] for c in d["checks"]])')" = \
     "0 ('healthy', ['pass', 'pass'])" || show
-check "health: the API check reached /retrieve" \
-    test "$(req '(r["method"], r["path"], r["status"])')" = "('POST', '/retrieve', 422)"
+check "health: the API check ran show version with the key" \
+    test "$(req '(r["method"], r["path"], r["status"], "key" in f, j)')" = "('POST', '/show', 200, True, {'op': 'show', 'path': ['version']})"
+vp health "$DICT" --target "$VS_TARGET" --cs-data "{\"api_key\":\"bad-key-456\",\"tls_pin\":\"$VS_PIN\"}"
+check "health with a wrong key: the API check fails with VyOS's words, reached" \
+    test "$VP_RC $(jget '[(c["status"], c["reached"], "Valid API key is required" in (c["reason"] or "")) for c in d["checks"] if c["name"] == "api"]')" = \
+    "3 [('fail', True, True)]" || show
 
 # --- bootstrap -----------------------------------------------------------------
 CS_BOOT="{\"api_key\":\"$KEY\",\"tls_pin\":\"$VS_PIN\",\"hostname\":\"edge-7\"}"
@@ -319,11 +323,11 @@ check "bootstrap: steps reachable, 2 actions, ready_test" \
     "['reachable', 'action 1: System.set_hostname', 'action 2: System.save', 'ready_test']" || show
 check "bootstrap: host-name set and saved" \
     test "$(cfg 'g("system","host-name")')" = edge-7
-check "bootstrap: the save was the last request before the check" \
-    test "$(slog '[x["path"] for x in e if x["path"] != "/retrieve"][-2:]')" = "['/configure', '/config-file']"
-check "bootstrap: the ready test saw the API answer (422 to an empty form)" \
-    test "$(jget '(d["steps"][-1]["result"]["kind"], d["steps"][-1]["status"])') $(slog '[x["status"] for x in e if x["path"] == "/retrieve" and x["body"] == ""][-1]')" = \
-    "('http', 'success') 422"
+check "bootstrap: the save, then the ready test's show version" \
+    test "$(slog '[x["path"] for x in e if x["path"] != "/retrieve"][-3:]')" = "['/configure', '/config-file', '/show']"
+check "bootstrap: the ready test is the operation check, passed" \
+    test "$(jget '(d["steps"][-1]["result"]["kind"], d["steps"][-1]["status"])')" = \
+    "('operation', 'success')"
 check "bootstrap: state file is private (0600)" \
     test "$(stat -c %a "$VS_DIR/boot.json")" = 600
 vp bootstrap "$DICT" --target "$VS_TARGET" --cs-data "$CS_BOOT" \

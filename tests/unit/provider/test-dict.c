@@ -357,6 +357,32 @@ test_references(void **state)
 	prov_dict_free(dict);
 	diags_free(&d);
 
+	/* Operation health checks: SERVICE.OPERATION, resolved at the end. */
+	dict = parse(
+	    "name: x\n"
+	    "connections:\n"
+	    "  api: {type: https, host: h}\n"
+	    "healthchecks:\n"
+	    "  a: {operation: Sys.status}\n"
+	    "  b: {operation: S.stat}\n"
+	    "  c: {operation: status}\n"
+	    "  d: {operation: S.status, url: /x}\n"
+	    "  ok: {operation: S.status, timeout: 3}\n"
+	    "services:\n"
+	    "  S:\n"
+	    "    status: {connection: api, url: /s}\n", &d);
+	assert_null(dict);
+	assert_true(has_diag(&d, DIAG_ERROR, 5, 18, "healthchecks.a.operation",
+	    "no service named \"Sys\""));
+	assert_true(has_diag(&d, DIAG_ERROR, 6, 18, "healthchecks.b.operation",
+	    "has no operation \"stat\""));
+	assert_true(has_diag(&d, DIAG_ERROR, 7, 18, "healthchecks.c.operation",
+	    "expected SERVICE.OPERATION"));
+	assert_true(has_diag(&d, DIAG_ERROR, 8, 18, "healthchecks.d",
+	    "an operation check has no command, url or port"));
+	assert_int_equal(d.nerrors, 4);
+	diags_free(&d);
+
 	/* Transform maps: expr or value, first only with expr. */
 	dict = parse(
 	    "name: x\n"
