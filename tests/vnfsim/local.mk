@@ -7,3 +7,7 @@ include tests/vnfsim/pfsense.mk
 include tests/vnfsim/vyos.mk
 include tests/vnfsim/routeros.mk
 include tests/vnfsim/cisco-iosxe.mk
+
+# The vendor dictionaries' create-list-delete cycle against their
+# simulators, run by tools/bench (not by make check).
+EXTRA_DIST += tests/bench/vendor-bench.sh
