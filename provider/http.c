@@ -340,6 +340,26 @@ req_check(const struct prov_http_req *req, char **cause)
 	return (0);
 }
 
+struct prov_http_keep {
+	CURL	*c;
+};
+
+struct prov_http_keep *
+prov_http_keep_new(void)
+{
+	return (calloc(1, sizeof(struct prov_http_keep)));
+}
+
+void
+prov_http_keep_free(struct prov_http_keep *keep)
+{
+	if (keep == NULL)
+		return;
+	if (keep->c != NULL)
+		curl_easy_cleanup(keep->c);
+	free(keep);
+}
+
 /* libcurl's CURLOPT_OPENSOCKETFUNCTION: the caller makes the socket. */
 static curl_socket_t
 opensocket_cb(void *clientp, curlsocktype purpose,
@@ -680,9 +700,16 @@ hop_run(const struct prov_http_req *req, const char *url, const char *method,
 		error = -EINVAL;
 		goto out;
 	}
-	if ((h.headers = json_object()) == NULL || (c = curl_easy_init()) ==
-	    NULL)
+	if ((h.headers = json_object()) == NULL)
 		goto nomem;
+	if (req->keep != NULL && req->keep->c != NULL) {
+		/* Options back to defaults; live connections stay. */
+		c = req->keep->c;
+		curl_easy_reset(c);
+	} else if ((c = curl_easy_init()) == NULL)
+		goto nomem;
+	else if (req->keep != NULL)
+		req->keep->c = c;
 
 #define SET(opt, val) do {						\
 	if ((rc = curl_easy_setopt(c, opt, val)) != CURLE_OK)		\
@@ -858,8 +885,19 @@ nomem:
 	set_cause(cause, "http: out of memory");
 	error = -ENOMEM;
 out:
-	if (c != NULL)
+	if (c != NULL && req->keep == NULL)
 		curl_easy_cleanup(c);
+	else if (c != NULL) {
+		/* Nothing of this request's stack may outlive it. */
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(c, CURLOPT_RESOLVE, NULL);
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+		/* libcurl's copies of the credentials, gone now. */
+		curl_easy_setopt(c, CURLOPT_USERNAME, NULL);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, NULL);
+		curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, NULL);
+	}
 	slist_free_secret(hdrs);
 	curl_slist_free_all(resolve);
 	free(entry);

@@ -111,7 +111,18 @@ struct prov_http_req {
 	int		 follow_redirects;	/* nonzero: up to 5 */
 	prov_http_open_socket_fn open_socket;
 	void		*open_socket_arg;
+	/*
+	 * Kept between requests (NULL: a new libcurl handle, and so a new
+	 * connection, each time): its open connections are reused when the
+	 * next request goes to the same place with the same TLS settings.
+	 * One request at a time per keep.
+	 */
+	struct prov_http_keep *keep;
 };
+
+/* A libcurl handle kept for reuse; free closes its connections. */
+struct prov_http_keep	*prov_http_keep_new(void);
+void			 prov_http_keep_free(struct prov_http_keep *keep);
 
 /*
  * The response of the last request made (after redirects).  Everything in

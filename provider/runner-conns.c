@@ -1,6 +1,7 @@
 /*
  * Connection reuse (struct prov_run_conns): authenticated SSH connections,
- * with their CLI session, and HTTP login tokens, kept between operations.
+ * with their CLI session, HTTP login tokens, and HTTP(S) connections (a
+ * libcurl handle with its open connections), kept between operations.
  *
  * An entry is keyed by what makes a connection the same one: the kind
  * ("ssh", "http"), the appliance, the dictionary connection, the rendered
@@ -49,6 +50,7 @@ struct centry {
 	struct sshx_cli	*cli;
 	char		*home;		/* CLI: the prompt after login */
 	char		*token;		/* HTTP login token */
+	struct prov_http_keep *http;	/* HTTP(S) connections */
 	long long	 used;		/* put back at, monotonic ms */
 };
 
@@ -85,6 +87,7 @@ centry_free(struct centry *e)
 	sshx_cli_close(e->cli);
 	sshx_close(e->c);
 	freezero_str(e->token);
+	prov_http_keep_free(e->http);
 	free(e->home);
 	free(e->key);
 	free(e->appliance);
@@ -374,6 +377,45 @@ prov_run_conns_ssh_put(struct prov_run_conns *p, const char *key,
 	e->c = c;
 	e->cli = cli;
 	e->home = home;
+	conns_put(p, e);
+}
+
+/* HTTP(S) connections: see runner-int.h. */
+
+struct prov_http_keep *
+prov_run_conns_http_take(struct prov_run_conns *p, const char *key,
+    const unsigned char *cred)
+{
+	struct centry *e;
+	struct prov_http_keep *k;
+
+	if (p == NULL)
+		return NULL;
+	if ((e = conns_take(p, key, cred)) == NULL || e->http == NULL) {
+		centry_free(e);
+		return prov_http_keep_new();
+	}
+	k = e->http;
+	e->http = NULL;
+	centry_free(e);
+	return k;
+}
+
+void
+prov_run_conns_http_put(struct prov_run_conns *p, const char *key,
+    const char *appliance, const unsigned char *cred,
+    struct prov_http_keep *k)
+{
+	struct centry *e;
+
+	if (k == NULL)
+		return;
+	if (p == NULL) {
+		prov_http_keep_free(k);
+		return;
+	}
+	e = centry_new(key, appliance, cred);
+	e->http = k;
 	conns_put(p, e);
 }
 

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "provider/dict.h"
+#include "provider/http.h"
 #include "provider/runner.h"
 #include "provider/sshx.h"
 #include "provider/template.h"
@@ -77,6 +78,16 @@ int	prov_run_conns_ssh_take(struct prov_run_conns *p, const char *key,
 void	prov_run_conns_ssh_put(struct prov_run_conns *p, const char *key,
 	    const char *appliance, const unsigned char *cred,
 	    struct sshx_conn *c, struct sshx_cli *cli, char *home);
+/*
+ * The kept HTTP(S) connections of key (a libcurl handle), or a new empty
+ * keep when there are none or their TLS settings (cred) differ; NULL when
+ * p is NULL.  Put it back after the operation; with p NULL, put frees it.
+ */
+struct prov_http_keep *prov_run_conns_http_take(struct prov_run_conns *p,
+	    const char *key, const unsigned char *cred);
+void	prov_run_conns_http_put(struct prov_run_conns *p, const char *key,
+	    const char *appliance, const unsigned char *cred,
+	    struct prov_http_keep *k);
 /* An HTTP login token: a copy, or NULL; set NULL forgets it. */
 char	*prov_run_conns_token_get(struct prov_run_conns *p, const char *key,
 	    const unsigned char *cred);

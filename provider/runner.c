@@ -691,6 +691,8 @@ struct run {
 	int				 raw_truncated;
 	char				*error;
 	long long			 t0;
+	struct prov_http_keep		*keep;	/* the appliance's kept HTTP
+						   connections, or NULL */
 };
 
 static json_t *
@@ -785,6 +787,7 @@ http_setup(struct run *r, struct prov_http_req *hr, struct prov_run_sock *sock,
 	sock->timeout_ms = (int)hr->connect_timeout_ms;
 	hr->open_socket = prov_run_http_socket;
 	hr->open_socket_arg = sock;
+	hr->keep = r->keep;
 }
 
 /* A URL of the connection: absolute as is, relative under its host. */
@@ -1027,6 +1030,8 @@ run_http(struct run *r)
 	const struct prov_auth *a = r->conn != NULL ? &r->conn->auth : NULL;
 	char *url = NULL, *cause = NULL, *shown = NULL, *reason = NULL;
 	char *exp, *q, *pin = NULL, *tok = NULL, *tokhdr = NULL;
+	char *keepkey = NULL;
+	unsigned char keepcred[PROV_RUN_CRED_LEN];
 	long long start;
 	json_t *env, *st;
 	size_t i, nh;
@@ -1069,6 +1074,24 @@ run_http(struct run *r)
 		}
 		free(cause);
 		cause = NULL;
+	}
+
+	/*
+	 * The appliance's open HTTP(S) connections, kept by the TLS settings
+	 * they were made with: another pin or verification gets new ones.
+	 */
+	if (r->t->conns != NULL) {
+		const char *parts[3];
+
+		keepkey = xasprintf("httpc\n%s\n%s", r->t->name ? r->t->name :
+		    "", r->conn != NULL ? r->conn->name : "");
+		parts[0] = pin;
+		parts[1] = r->conn != NULL && !r->conn->verify_ssl ? "off" :
+		    "on";
+		parts[2] = r->t->ca_file;
+		prov_run_cred(keepcred, parts, 3);
+		r->keep = prov_run_conns_http_take(r->t->conns, keepkey,
+		    keepcred);
 	}
 
 	/* Auth type login: a kept token, or log in first. */
@@ -1194,6 +1217,12 @@ again:
 	}
 	step_end(st, start, NULL);
 out:
+	if (r->keep != NULL) {
+		prov_run_conns_http_put(r->t->conns, keepkey, r->t->name,
+		    keepcred, r->keep);
+		r->keep = NULL;
+	}
+	free(keepkey);
 	prov_http_resp_free(&resp);
 	http_login_clear(&lg);
 	freezero_str(tok);

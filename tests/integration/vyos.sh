@@ -301,6 +301,14 @@ vf success_false_200
 check "an unknown endpoint answers FastAPI's 404" \
     jis 'd["raw"]' '{"detail": "Not Found"}' || show
 
+# --- kept connections: operations in one run share one TLS connection ---------
+n0=$(nreq)
+vp run "$DICT" --target "$VS_TARGET" --cs-data "$CS" --repeat 3 System version
+check "kept connection: three operations, all success" \
+    jis '[x["status"] for x in r]' "['success', 'success', 'success']" || show
+check "kept connection: the three requests came over one TCP connection" \
+    test "$(slog "len(set(x['peer'] for x in e[$n0:]))") $(slog "len(e) - $n0")" = "1 3"
+
 # --- health --------------------------------------------------------------------
 vp health "$DICT" --target "$VS_TARGET" --cs-data "$CS"
 check "health: healthy (exit 0), both checks pass" \

@@ -168,7 +168,9 @@ def _make_handler(sim, log):
             headers = {k.lower(): v for k, v in self.headers.items()}
             body = b""
             entry = {"method": self.command, "path": u.path,
-                     "query": query, "headers": headers}
+                     "query": query, "headers": headers,
+                     # the client's port: one per TCP connection
+                     "peer": self.client_address[1]}
             try:
                 if len(self.headers) > MAX_HEADERS:
                     raise HTTPError(431, {"error": "too many headers"})

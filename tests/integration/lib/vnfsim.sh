@@ -19,7 +19,7 @@
 #   jis EXPR WANT   jget EXPR prints WANT
 #   slog EXPR       a Python expression over the simulator's request log
 #                   e (a list of {method, path, query, headers, body,
-#                   status, response})
+#                   status, response, peer (the client's port)})
 #   show            the last result, for a failed check
 #
 # vs_up sets VS_IP (198.18.0.2), VS_PORT, VS_TARGET (VS_IP:VS_PORT),
