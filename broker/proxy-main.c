@@ -109,13 +109,35 @@ proxy_on_accept(struct evconnlistener *lev, evutil_socket_t fd,
 }
 
 static void
+proxy_on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct proxy_listener *pl = arg;
+
+	if (pl->lev != NULL)
+		evconnlistener_enable(pl->lev);
+}
+
+static void
 proxy_on_accept_error(struct evconnlistener *lev, void *arg)
 {
 	struct proxy_listener *pl = arg;
+	struct timeval tv = { 1, 0 };
 	int e = EVUTIL_SOCKET_ERROR();
 
-	/* EMFILE and friends: pause a little rather than spin. */
-	log_warn("accept on %s: %s", pl->name, evutil_socket_error_to_string(e));
+	/*
+	 * EMFILE and friends: the pending connection stays in the kernel's
+	 * queue and would wake us at once, forever.  Stop accepting for a
+	 * second (open tunnels go on), then try again.
+	 */
+	log_warn("accept on %s: %s; accepting again in 1 s", pl->name,
+	    evutil_socket_error_to_string(e));
+	if (pl->ev_pause == NULL)
+		pl->ev_pause = evtimer_new(pl->px->base,
+		    proxy_on_accept_resume, pl);
+	if (pl->ev_pause != NULL) {
+		evconnlistener_disable(lev);
+		evtimer_add(pl->ev_pause, &tv);
+	}
 }
 
 static void
@@ -222,6 +244,10 @@ proxy_on_stop(struct role_rt *rt, void *arg)
 	for (i = 0; i < px->nlisteners; i++) {
 		evconnlistener_free(px->listeners[i].lev);
 		px->listeners[i].lev = NULL;
+		if (px->listeners[i].ev_pause != NULL) {
+			event_free(px->listeners[i].ev_pause);
+			px->listeners[i].ev_pause = NULL;
+		}
 	}
 	px->nlisteners = 0;
 	proxy_conn_stop_idle(px);

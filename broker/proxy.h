@@ -63,6 +63,7 @@ struct proxy_cache_ent {
 struct proxy_listener {
 	struct proxy		*px;
 	struct evconnlistener	*lev;
+	struct event		*ev_pause;	/* re-enables after EMFILE */
 	int			 tls;
 	char			 name[16];
 };

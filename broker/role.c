@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -155,6 +156,28 @@ role_on_ipc(evutil_socket_t fd, short what, void *arg)
 				raise(SIGTERM);
 			return;
 		}
+		if (n == VB_ENOFD && msg.hdr.type == PRIV_SOCKET_OK) {
+			/*
+			 * Out of descriptors: that one request fails, the
+			 * role and its other connections go on.
+			 */
+			struct ipc_msg lost = msg;
+			struct priv_error e;
+
+			log_warn("a socket from the parent was lost: %s",
+			    err_str(n));
+			memset(&e, 0, sizeof(e));
+			e.code = -EMFILE;
+			str_copy(e.message, "out of file descriptors",
+			    sizeof(e.message));
+			lost.hdr.type = PRIV_ERROR;
+			lost.hdr.flags = 0;
+			lost.hdr.len = sizeof(e);
+			lost.fd = -1;
+			memcpy(lost.data, &e, sizeof(e));
+			role_answer(rt, &lost);
+			continue;
+		}
 		if (n < 0)
 			fatal("malformed message from the parent: %s",
 			    err_str(n));
@@ -226,6 +249,7 @@ struct role_rt *
 role_init(const char *name, const struct role_hooks *hooks, char **cause)
 {
 	struct role_rt *rt;
+	struct rlimit rl;
 	enum log_level level = LOG_LEVEL_INFO;
 	const char *s;
 
@@ -252,6 +276,15 @@ role_init(const char *name, const struct role_hooks *hooks, char **cause)
 		return NULL;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Two descriptors per tunnel (client, target): take every one the
+	 * hard limit allows.  A role that still runs out refuses the new
+	 * connection, never the ones it has (VB_ENOFD below).
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	rt = xcalloc(1, sizeof(*rt));
 	rt->name = xstrdup(name);
 	rt->hooks = *hooks;

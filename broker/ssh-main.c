@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -453,7 +452,6 @@ main(int argc, char **argv)
 		.arg = &server,
 	};
 	struct sshr_server *srv = &server;
-	struct rlimit rl;
 	char *cause = NULL;
 	size_t i;
 	int status;
@@ -463,11 +461,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	audit_set_role("ssh");
-	/* Two descriptors per tunnel (client, target): take what we may. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 	srv->base = role_base(srv->rt);
 	TAILQ_INIT(&srv->sessions);
 	srv->per_user = json_object();

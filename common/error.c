@@ -16,6 +16,8 @@ static const char *const err_names[] = {
 	[VB_ENOTFOUND - VB_EBASE] = "not found",
 	[VB_EEXIST - VB_EBASE] = "already exists",
 	[VB_ENOTOWNED - VB_EBASE] = "exists and is not owned by vnf-broker",
+	[VB_ENOFD - VB_EBASE] = "a descriptor was sent but this process has "
+	    "no room for one (RLIMIT_NOFILE)",
 };
 
 const char *

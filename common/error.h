@@ -19,6 +19,7 @@ enum {
 	VB_ENOTFOUND,		/* named object does not exist */
 	VB_EEXIST,		/* named object exists already */
 	VB_ENOTOWNED,		/* object exists but is not ours to touch */
+	VB_ENOFD,		/* a descriptor came but we had no room */
 	VB_ELAST
 };
 

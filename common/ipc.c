@@ -123,6 +123,16 @@ ipc_recv(int sock, struct ipc_msg *msg)
 
 	if (mh.msg_flags & MSG_CTRUNC) {
 		ipc_close_fds(&mh);
+		/*
+		 * A whole message announcing one descriptor, with the
+		 * descriptor dropped: the kernel had no slot for it here
+		 * (EMFILE).  The message is good; say so, with fd -1.
+		 */
+		if (mh.msg_controllen == 0 && !(mh.msg_flags & MSG_TRUNC) &&
+		    (size_t)n >= sizeof(msg->hdr) &&
+		    msg->hdr.len == (size_t)n - sizeof(msg->hdr) &&
+		    msg->hdr.flags == IPC_F_FD)
+			return VB_ENOFD;
 		return VB_EFD;
 	}
 	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {

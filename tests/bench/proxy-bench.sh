@@ -54,7 +54,15 @@ cleanup() {
 trap cleanup EXIT
 # A signal ends the run; the EXIT trap cleans up.
 trap 'exit 130' INT TERM HUP PIPE
-ulimit -n 65536 2>/dev/null || ulimit -n 16384 2>/dev/null
+# Every descriptor the hard limit allows; a tunnel holds two in the
+# proxy, so the idle figure takes at most (limit - 256) / 2 tunnels.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+NOFILE=$(ulimit -n)
+if [ "$NOFILE" != unlimited ] && [ "$IDLE" -gt $(( (NOFILE - 256) / 2 )) ]; then
+	echo "proxy-bench: the hard descriptor limit is $NOFILE: $(( (NOFILE - 256) / 2 ))" \
+	    "idle tunnels instead of $IDLE"
+	IDLE=$(( (NOFILE - 256) / 2 ))
+fi
 
 # The lab: 9000 bulk (D n: send n bytes; U n: read n bytes, answer),
 # 9002 small (a line in, a line out, close), 9003 idle (hold).
