@@ -1,6 +1,7 @@
 /* Unit tests for common/ipc.c: framing, descriptors, and what is refused. */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -297,6 +298,41 @@ test_check(void **state)
 	close(fd);
 }
 
+/*
+ * A descriptor the receiver has no slot for (RLIMIT_NOFILE): the kernel
+ * drops it and says MSG_CTRUNC; the message itself is whole, so the
+ * receiver is told VB_ENOFD (fail that request), not a broken peer.
+ */
+static void
+test_fd_no_room(void **state)
+{
+	struct pair *p = *state;
+	struct rlimit old, tight;
+	int fd = open("/dev/null", O_RDONLY), lowest;
+
+	assert_true(fd >= 0);
+	assert_int_equal(ipc_send(p->a, 9, 5, "x", 1, fd), 0);
+	close(fd);
+	/* No descriptor at or above the lowest free one may be made. */
+	lowest = dup(0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	tight = old;
+	tight.rlim_cur = (rlim_t)lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
+	assert_int_equal(ipc_recv(p->b, &p->msg), VB_ENOFD);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(p->msg.fd, -1);
+	assert_int_equal(p->msg.hdr.type, 9);
+	assert_int_equal(p->msg.hdr.id, 5);
+	assert_non_null(strstr(err_str(VB_ENOFD), "RLIMIT_NOFILE"));
+	/* The channel goes on. */
+	assert_int_equal(ipc_send(p->a, 7, 6, "y", 1, -1), 0);
+	assert_int_equal(ipc_recv(p->b, &p->msg), 1);
+	assert_int_equal(p->msg.hdr.id, 6);
+}
+
 static void
 test_err_str(void **state)
 {
@@ -314,6 +350,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_empty_payload, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_fd_passing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_no_room, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_eof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonblocking_empty, setup,
 		    teardown),
