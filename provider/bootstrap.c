@@ -181,7 +181,7 @@ boot_reachable(struct boot *b)
 	int port, fd, attempts = 0, rc = -1, ms;
 
 	st = step_new(b, "reachable");
-	if (prov_run_text(&b->conn->host, TPL_CTX_HEADER, env,
+	if (prov_text_render(&b->conn->host, TPL_CTX_HEADER, env,
 	    "connection host", &host, &cause) != 0) {
 		step_set(st, start, 0, cause);
 		boot_fail(b, "reachable: %s", cause);

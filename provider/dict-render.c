@@ -20,9 +20,8 @@
 
 #define PROV_MASK	"********"
 
-/* Render t in ctx; a string without tags is used as written. */
-static int
-rnd_text(const struct prov_text *t, enum tpl_ctx ctx, json_t *env,
+int
+prov_text_render(const struct prov_text *t, enum tpl_ctx ctx, json_t *env,
     const char *what, char **out, char **cause)
 {
 	struct tpl_error err;
@@ -61,7 +60,7 @@ rnd_src(const char *src, enum tpl_ctx ctx, json_t *env, const char *what,
 		*cause = xasprintf("%s: %s", what, err.msg);
 		return -1;
 	}
-	rc = rnd_text(&t, ctx, env, what, out, cause);
+	rc = prov_text_render(&t, ctx, env, what, out, cause);
 	tpl_free(t.tpl);
 	return rc;
 }
@@ -172,7 +171,7 @@ rnd_headers(struct prov_request *r, const struct prov_header *h, size_t n,
 
 	for (i = 0; i < n; i++) {
 		w = xasprintf("%s.%s", what, h[i].name);
-		if (rnd_text(&h[i].value, TPL_CTX_HEADER, env, w, &v,
+		if (prov_text_render(&h[i].value, TPL_CTX_HEADER, env, w, &v,
 		    cause) != 0) {
 			free(w);
 			return -1;
@@ -222,8 +221,8 @@ rnd_auth(struct prov_request *r, const struct prov_conn *conn, json_t *env,
 
 	switch (conn->auth.kind) {
 	case PROV_AUTH_BASIC:
-		if (rnd_text(&conn->username, TPL_CTX_HEADER, env, "username",
-		    &user, cause) != 0 || rnd_text(&conn->password,
+		if (prov_text_render(&conn->username, TPL_CTX_HEADER, env, "username",
+		    &user, cause) != 0 || prov_text_render(&conn->password,
 		    TPL_CTX_HEADER, env, "password", &pass, cause) != 0)
 			goto out;
 		pair = xasprintf("%s:%s", user ? user : "", pass ? pass : "");
@@ -235,7 +234,7 @@ rnd_auth(struct prov_request *r, const struct prov_conn *conn, json_t *env,
 		break;
 	case PROV_AUTH_BEARER:
 	case PROV_AUTH_API_KEY:
-		if (rnd_text(&conn->auth.token, TPL_CTX_HEADER, env, "token",
+		if (prov_text_render(&conn->auth.token, TPL_CTX_HEADER, env, "token",
 		    &tok, cause) != 0)
 			goto out;
 		if (conn->auth.kind == PROV_AUTH_BEARER)
@@ -305,7 +304,7 @@ rnd_auth_form(struct prov_request *r, const struct prov_conn *conn,
 		    conn->auth.field, r->header_values[i]);
 		return -1;
 	}
-	if (rnd_text(&conn->auth.token, TPL_CTX_TEXT, env, "auth token", &tok,
+	if (prov_text_render(&conn->auth.token, TPL_CTX_TEXT, env, "auth token", &tok,
 	    cause) != 0)
 		return -1;
 	enc = mask ? xstrdup(PROV_MASK) : prov_form_encode(tok ? tok : "");
@@ -369,7 +368,7 @@ rnd_callback(struct prov_request *r, const struct prov_op *op, json_t *env,
 		return 0;
 	}
 	json_object_set_new(o, "method", json_string(cb->method));
-	if (rnd_text(&cb->url, TPL_CTX_URL, env, "callback.url", &s,
+	if (prov_text_render(&cb->url, TPL_CTX_URL, env, "callback.url", &s,
 	    cause) != 0)
 		return -1;
 	json_object_set_new(o, "url", json_string(s ? s : ""));
@@ -384,7 +383,7 @@ rnd_callback(struct prov_request *r, const struct prov_op *op, json_t *env,
 		    json_string(tmp.header_values[i]));
 	json_object_set_new(o, "headers", hdrs);
 	if (cb->body.src != NULL) {
-		if (rnd_text(&cb->body, cb->body_json ? TPL_CTX_JSON :
+		if (prov_text_render(&cb->body, cb->body_json ? TPL_CTX_JSON :
 		    TPL_CTX_TEXT, env, "callback.body", &s, cause) != 0)
 			goto fail;
 		json_object_set_new(o, "body", json_string(s));
@@ -531,7 +530,7 @@ prov_op_render(const struct prov_dict *dict, const struct prov_op *op,
 	s = NULL;
 	json_object_set_new(env, "response", resp);
 
-	if (conn != NULL && rnd_text(&conn->host, TPL_CTX_HEADER, env,
+	if (conn != NULL && prov_text_render(&conn->host, TPL_CTX_HEADER, env,
 	    "connection host", &r->host, cause) != 0)
 		goto out;
 	/* No host: the appliance's management address, as documented. */
@@ -565,7 +564,7 @@ prov_op_render(const struct prov_dict *dict, const struct prov_op *op,
 			}
 	} else {
 		r->method = xstrdup(op->http_method ? op->http_method : "GET");
-		if (rnd_text(&op->url, TPL_CTX_URL, env, "url", &url,
+		if (prov_text_render(&op->url, TPL_CTX_URL, env, "url", &url,
 		    cause) != 0)
 			goto out;
 		if (url != NULL && conn != NULL &&
@@ -600,7 +599,7 @@ prov_op_render(const struct prov_dict *dict, const struct prov_op *op,
 		    "headers", cause) != 0)
 			goto out;
 		if (op->body.src != NULL) {
-			if (rnd_text(&op->body, op->body_ctx, env, "body",
+			if (prov_text_render(&op->body, op->body_ctx, env, "body",
 			    &r->body, cause) != 0)
 				goto out;
 			r->bodylen = strlen(r->body);

@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "common/diag.h"
+#include "provider/template.h"
 #include "provider/ydoc.h"
 
 struct tpl;
@@ -371,6 +372,12 @@ struct prov_request {
  * with *cause (allocated, the caller frees), which for bad input lists
  * every bad field.
  */
+/*
+ * Render a dictionary text in ctx: src as written when it has no tags,
+ * NULL when absent; on a template error, -1 with *cause "WHAT: ...".
+ */
+int	prov_text_render(const struct prov_text *t, enum tpl_ctx ctx,
+	    json_t *env, const char *what, char **out, char **cause);
 int	prov_op_render(const struct prov_dict *dict, const struct prov_op *op,
 	    json_t *data, json_t *cs_data, int mask, struct prov_request **out,
 	    char **cause);

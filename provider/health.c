@@ -70,7 +70,7 @@ do_tcp(const struct prov_target *t, const struct prov_conn *conn,
 	char *host = NULL, *cause = NULL;
 	int fd;
 
-	if (conn != NULL && prov_run_text(&conn->host, TPL_CTX_HEADER, env,
+	if (conn != NULL && prov_text_render(&conn->host, TPL_CTX_HEADER, env,
 	    "connection host", &host, reason) != 0)
 		return -1;
 	if (host == NULL || *host == '\0') {
@@ -109,7 +109,7 @@ do_http(const struct prov_target *t, const struct prov_conn *conn,
 	int rc = -1, hrc;
 
 	memset(&resp, 0, sizeof(resp));
-	if (prov_run_text(&chk->url, TPL_CTX_URL, env, "url", &url,
+	if (prov_text_render(&chk->url, TPL_CTX_URL, env, "url", &url,
 	    reason) != 0)
 		goto out;
 	if (url == NULL) {
@@ -123,7 +123,7 @@ do_http(const struct prov_target *t, const struct prov_conn *conn,
 			    "has no http connection", url);
 			goto out;
 		}
-		if (prov_run_text(&conn->host, TPL_CTX_HEADER, env,
+		if (prov_text_render(&conn->host, TPL_CTX_HEADER, env,
 		    "connection host", &host, reason) != 0)
 			goto out;
 		full = xasprintf("%s://%s:%d%s%s", conn->proto ==
@@ -145,7 +145,7 @@ do_http(const struct prov_target *t, const struct prov_conn *conn,
 			hr.verify_tls = PROV_HTTP_VERIFY_OFF;
 		h = xcalloc(conn->nheaders + 1, sizeof(*h));
 		for (i = 0; i < conn->nheaders; i++) {
-			if (prov_run_text(&conn->headers[i].value,
+			if (prov_text_render(&conn->headers[i].value,
 			    TPL_CTX_HEADER, env, "connection headers", &v,
 			    reason) != 0)
 				goto out;
@@ -158,14 +158,14 @@ do_http(const struct prov_target *t, const struct prov_conn *conn,
 		}
 		hr.headers = h;
 		hr.nheaders = nh;
-		if (prov_run_text(&conn->pinned_sha256, TPL_CTX_HEADER, env,
+		if (prov_text_render(&conn->pinned_sha256, TPL_CTX_HEADER, env,
 		    "pinned_sha256", &pin, reason) != 0)
 			goto out;
 		if (pin != NULL && *pin != '\0')
 			hr.pinned_sha256 = pin;
 		if (conn->auth.kind == PROV_AUTH_BEARER ||
 		    conn->auth.kind == PROV_AUTH_API_KEY) {
-			if (prov_run_text(&conn->auth.token, TPL_CTX_HEADER,
+			if (prov_text_render(&conn->auth.token, TPL_CTX_HEADER,
 			    env, "token", &tok, reason) != 0)
 				goto out;
 			prov_run_secret_add(secrets, tok);
@@ -176,9 +176,9 @@ do_http(const struct prov_target *t, const struct prov_conn *conn,
 			hr.auth.value = tok ? tok : "";
 		}
 		if (conn->auth.kind == PROV_AUTH_BASIC) {
-			if (prov_run_text(&conn->username, TPL_CTX_HEADER, env,
+			if (prov_text_render(&conn->username, TPL_CTX_HEADER, env,
 			    "username", &user, reason) != 0 ||
-			    prov_run_text(&conn->password, TPL_CTX_HEADER, env,
+			    prov_text_render(&conn->password, TPL_CTX_HEADER, env,
 			    "password", &pass, reason) != 0)
 				goto out;
 			prov_run_secret_add(secrets, pass);
@@ -237,8 +237,8 @@ do_command(const struct prov_target *t, const struct prov_conn *conn,
 		*reason = xstrdup("no ssh connection for a command check");
 		goto out;
 	}
-	if (prov_run_text(&chk->command, TPL_CTX_CLI, env, "command", &cmd,
-	    reason) != 0 || prov_run_text(&chk->expected_output, TPL_CTX_TEXT,
+	if (prov_text_render(&chk->command, TPL_CTX_CLI, env, "command", &cmd,
+	    reason) != 0 || prov_text_render(&chk->expected_output, TPL_CTX_TEXT,
 	    env, "expected_output", &want, reason) != 0)
 		goto out;
 	src = prov_run_ssh_connect(t, conn, env, password, timeout, &c, NULL,

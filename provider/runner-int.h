@@ -17,10 +17,7 @@
 long long prov_run_now_ms(void);
 /* The template environment {get_data, get_cs_data}; data may be NULL. */
 json_t	*prov_run_env(json_t *data, json_t *cs_data);
-/* Render a dictionary text (src as is without tags; NULL when absent). */
-int	prov_run_text(const struct prov_text *t, enum tpl_ctx ctx, json_t *env,
-	    const char *what, char **out, char **cause);
-/* The same for a bare template source. */
+/* prov_text_render (dict.h) for a bare template source. */
 int	prov_run_src(const char *src, enum tpl_ctx ctx, json_t *env,
 	    const char *what, char **out, char **cause);
 /* A connection's effective port (given, or the protocol's). */

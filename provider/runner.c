@@ -59,28 +59,6 @@ prov_run_env(json_t *data, json_t *cs_data)
 }
 
 int
-prov_run_text(const struct prov_text *t, enum tpl_ctx ctx, json_t *env,
-    const char *what, char **out, char **cause)
-{
-	struct tpl_error err;
-
-	*out = NULL;
-	if (t->src == NULL)
-		return 0;
-	if (t->tpl == NULL) {
-		*out = xstrdup(t->src);
-		return 0;
-	}
-	memset(&err, 0, sizeof(err));
-	if (tpl_render(t->tpl, ctx, env, out, NULL, &err) != 0) {
-		*cause = xasprintf("%s: %s", what, err.msg);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-int
 prov_run_src(const char *src, enum tpl_ctx ctx, json_t *env,
     const char *what, char **out, char **cause)
 {
@@ -101,7 +79,7 @@ prov_run_src(const char *src, enum tpl_ctx ctx, json_t *env,
 		free(t.src);
 		return -1;
 	}
-	rc = prov_run_text(&t, ctx, env, what, out, cause);
+	rc = prov_text_render(&t, ctx, env, what, out, cause);
 	tpl_free(t.tpl);
 	free(t.src);
 	return rc;
@@ -455,7 +433,7 @@ xform_value(const struct prov_transform *x, json_t *env, json_t **v,
 		*cause = xstrdup("no operation input to read");
 		return -1;
 	}
-	if (prov_run_text(&x->value, x->value_typed ? TPL_CTX_JSON :
+	if (prov_text_render(&x->value, x->value_typed ? TPL_CTX_JSON :
 	    TPL_CTX_TEXT, env, "value", &s, cause) != 0)
 		return -1;
 	if (x->value_typed) {
@@ -573,7 +551,7 @@ static int
 login_text(const struct prov_text *t, enum tpl_ctx ctx, json_t *env,
     const char *what, char **out, char **cause)
 {
-	if (prov_run_text(t, ctx, env, what, out, cause) != 0)
+	if (prov_text_render(t, ctx, env, what, out, cause) != 0)
 		return -1;
 	if (*out != NULL && **out == '\0') {
 		free(*out);
@@ -589,9 +567,9 @@ prov_run_ssh_login(const struct prov_target *t, const struct prov_conn *c,
 {
 	memset(l, 0, sizeof(*l));
 	l->port = prov_run_port(c);
-	if (prov_run_text(&c->host, TPL_CTX_HEADER, env, "connection host",
+	if (prov_text_render(&c->host, TPL_CTX_HEADER, env, "connection host",
 	    &l->host, cause) != 0 ||
-	    prov_run_text(&c->username, TPL_CTX_TEXT, env,
+	    prov_text_render(&c->username, TPL_CTX_TEXT, env,
 	    "connection username", &l->user, cause) != 0 ||
 	    login_text(&c->private_key, TPL_CTX_TEXT, env,
 	    "connection private_key", &l->key, cause) != 0 ||
@@ -602,7 +580,7 @@ prov_run_ssh_login(const struct prov_target *t, const struct prov_conn *c,
 		goto fail;
 	if (password != NULL)
 		l->pass = xstrdup(password);
-	else if (prov_run_text(&c->password, TPL_CTX_TEXT, env,
+	else if (prov_text_render(&c->password, TPL_CTX_TEXT, env,
 	    "connection password", &l->pass, cause) != 0)
 		goto fail;
 	if (l->host == NULL || *l->host == '\0') {
@@ -841,15 +819,15 @@ http_login_render(struct run *r, json_t *env, struct http_login *lg,
 	int rc = -1;
 
 	memset(lg, 0, sizeof(*lg));
-	if (prov_run_text(&a->login_url, TPL_CTX_URL, env, "auth login_url",
+	if (prov_text_render(&a->login_url, TPL_CTX_URL, env, "auth login_url",
 	    &url, cause) != 0)
 		goto out;
 	lg->url = conn_url(r, url != NULL ? url : "/");
 	if (a->login_basic) {
 		/* The credentials go as Basic, the body is login_body only. */
-		if (prov_run_text(&r->conn->username, TPL_CTX_TEXT, env,
+		if (prov_text_render(&r->conn->username, TPL_CTX_TEXT, env,
 		    "connection username", &lg->user, cause) != 0 ||
-		    prov_run_text(&r->conn->password, TPL_CTX_TEXT, env,
+		    prov_text_render(&r->conn->password, TPL_CTX_TEXT, env,
 		    "connection password", &lg->pass, cause) != 0)
 			goto out;
 		if (lg->user == NULL)
@@ -859,7 +837,7 @@ http_login_render(struct run *r, json_t *env, struct http_login *lg,
 		prov_run_secret_add(r->secrets, lg->pass);
 	}
 	if (a->login_body.src != NULL) {
-		if (prov_run_text(&a->login_body, (enum tpl_ctx)a->login_body_ctx,
+		if (prov_text_render(&a->login_body, (enum tpl_ctx)a->login_body_ctx,
 		    env, "auth login_body", &lg->body, cause) != 0)
 			goto out;
 		lg->ctype = a->login_body_ctx == TPL_CTX_JSON ?
@@ -868,9 +846,9 @@ http_login_render(struct run *r, json_t *env, struct http_login *lg,
 		lg->body = xstrdup("");
 		lg->ctype = NULL;
 	} else {
-		if (prov_run_text(&r->conn->username, TPL_CTX_TEXT, env,
+		if (prov_text_render(&r->conn->username, TPL_CTX_TEXT, env,
 		    "connection username", &user, cause) != 0 ||
-		    prov_run_text(&r->conn->password, TPL_CTX_TEXT, env,
+		    prov_text_render(&r->conn->password, TPL_CTX_TEXT, env,
 		    "connection password", &pass, cause) != 0)
 			goto out;
 		prov_run_secret_add(r->secrets, pass);
@@ -1054,7 +1032,7 @@ run_http(struct run *r)
 	} else
 		url = xstrdup(r->req->url);
 	if (r->conn != NULL) {
-		if (prov_run_text(&r->conn->pinned_sha256, TPL_CTX_HEADER, env,
+		if (prov_text_render(&r->conn->pinned_sha256, TPL_CTX_HEADER, env,
 		    "connection pinned_sha256", &pin, &cause) != 0) {
 			st = step_add(r, "http", NULL);
 			step_end(st, prov_run_now_ms(), cause);
@@ -1066,7 +1044,7 @@ run_http(struct run *r)
 			pin = NULL;
 		}
 		/* The form field's value, to mask (the render added it). */
-		if (a->kind == PROV_AUTH_FORM && prov_run_text(&a->token,
+		if (a->kind == PROV_AUTH_FORM && prov_text_render(&a->token,
 		    TPL_CTX_TEXT, env, "auth token", &tok, &cause) == 0) {
 			prov_run_secret_add(r->secrets, tok);
 			freezero_str(tok);
@@ -1326,11 +1304,11 @@ run_ssh(struct run *r)
 	{
 		char *u = NULL, *h = NULL, *ignore = NULL;
 
-		(void)prov_run_text(&r->conn->username, TPL_CTX_TEXT, env,
+		(void)prov_text_render(&r->conn->username, TPL_CTX_TEXT, env,
 		    "username", &u, &ignore);
 		free(ignore);
 		ignore = NULL;
-		(void)prov_run_text(&r->conn->host, TPL_CTX_HEADER, env,
+		(void)prov_text_render(&r->conn->host, TPL_CTX_HEADER, env,
 		    "host", &h, &ignore);
 		free(ignore);
 		req = xasprintf("ssh %s@%s:%d (%s)", u ? u : "", h && *h ? h :
@@ -1692,7 +1670,7 @@ run_callback(struct run *r)
 		json_object_set_new(st, "request", json_string(shown));
 		hr.method = "GET";
 	} else {
-		if (prov_run_text(&cb->url, TPL_CTX_URL, env, "callback.url",
+		if (prov_text_render(&cb->url, TPL_CTX_URL, env, "callback.url",
 		    &url, &cause) != 0) {
 			st = step_add(r, "callback", cb->url.src);
 			goto fail;
@@ -1702,14 +1680,14 @@ run_callback(struct run *r)
 		st = step_add(r, "callback", shown);
 		h = xcalloc(cb->nheaders + 1, sizeof(*h));
 		for (i = 0; i < cb->nheaders; i++) {
-			if (prov_run_text(&cb->headers[i].value,
+			if (prov_text_render(&cb->headers[i].value,
 			    TPL_CTX_HEADER, env, "callback.headers", &s,
 			    &cause) != 0)
 				goto fail;
 			h[nh].name = cb->headers[i].name;
 			h[nh++].value = s;
 		}
-		if (cb->body.src != NULL && prov_run_text(&cb->body,
+		if (cb->body.src != NULL && prov_text_render(&cb->body,
 		    cb->body_json ? TPL_CTX_JSON : TPL_CTX_TEXT, env,
 		    "callback.body", &body, &cause) != 0)
 			goto fail;

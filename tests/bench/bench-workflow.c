@@ -190,8 +190,28 @@ pjob_done(void *arg, json_t *res)
 	json_decref(res);
 }
 
+/* What run and cycle share: their options, the dictionary, the target. */
+struct bw_args {
+	const char		*target;	/* the address, after setup */
+	const char		*hostkey;
+	json_t			*cs;		/* with mgmt_ip */
+	json_t			*data;
+	long			 count;
+	double			 limit;
+	int			 parallel;
+	int			 reuse;
+	struct tgt		 tt;
+	struct prov_dict	*dict;
+};
+
+/*
+ * Parse the options, want positional arguments (the first is DICT), load
+ * the dictionary and split --target.  Returns 0 with *pos, or the exit
+ * status (64 usage, 2 a bad dictionary).
+ */
 static int
-cmd_run(int argc, char **argv)
+bw_setup(int argc, char **argv, int want, const char *usage,
+    struct bw_args *a, char ***pos)
 {
 	static const struct option opts[] = {
 		{ "target", required_argument, NULL, 'T' },
@@ -204,48 +224,40 @@ cmd_run(int argc, char **argv)
 		{ "no-reuse", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct prov_dict *dict;
-	struct prov_target *tg;
-	struct prov_run_req rq;
-	struct prov_run_pool *pool = NULL;
-	struct prov_run_pool_opts po;
-	struct prov_run_conns *conns = NULL;
-	struct tgt tt;
 	struct diags d;
-	json_t *cs = NULL, *data = NULL, *res;
-	const char *target = NULL, *hostkey = NULL;
-	char *colon, *cause = NULL, names[64][24];
-	double *lat, t0, el, limit = 10;
-	long count = 1000;
-	int ch, parallel = 1, failed = 0, i, reuse = 1;
-	long n = 0;
-	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	char *colon = NULL;
+	int ch;
 
+	memset(a, 0, sizeof(*a));
+	a->count = 1000;
+	a->limit = 10;
+	a->parallel = 1;
+	a->reuse = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'T':
-			target = optarg;
+			a->target = optarg;
 			break;
 		case 'c':
-			cs = json_loads(optarg, 0, NULL);
+			a->cs = json_loads(optarg, 0, NULL);
 			break;
 		case 'd':
-			data = json_loads(optarg, 0, NULL);
+			a->data = json_loads(optarg, 0, NULL);
 			break;
 		case 'K':
-			hostkey = optarg;
+			a->hostkey = optarg;
 			break;
 		case 'n':
-			count = atol(optarg);
+			a->count = atol(optarg);
 			break;
 		case 's':
-			limit = atof(optarg);
+			a->limit = atof(optarg);
 			break;
 		case 'p':
-			parallel = atoi(optarg);
+			a->parallel = atoi(optarg);
 			break;
 		case 'R':
-			reuse = 0;
+			a->reuse = 0;
 			break;
 		default:
 			return 64;
@@ -253,55 +265,94 @@ cmd_run(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 3 || target == NULL || (colon = strchr(target, ':')) ==
-	    NULL || parallel < 1 || parallel > 64 || count < 1) {
-		fprintf(stderr, "usage: bench-workflow run DICT SERVICE OP "
-		    "--target ADDR:PORT ...\n");
+	if (argc != want || a->target == NULL ||
+	    (colon = strchr(a->target, ':')) == NULL || a->parallel < 1 ||
+	    a->parallel > 64 || a->count < 1) {
+		fprintf(stderr, "usage: bench-workflow %s\n", usage);
 		return 64;
 	}
 	*colon = '\0';
-	if (inet_pton(AF_INET, target, &tt.addr) != 1)
+	if (inet_pton(AF_INET, a->target, &a->tt.addr) != 1)
 		return 64;
-	tt.port = atoi(colon + 1);
+	a->tt.port = atoi(colon + 1);
 	diags_init(&d, argv[0]);
-	if ((dict = prov_dict_load(argv[0], &d)) == NULL) {
+	if ((a->dict = prov_dict_load(argv[0], &d)) == NULL) {
 		diags_print(&d, stderr);
 		return 2;
 	}
 	diags_free(&d);
 	prov_http_init();
-	if (cs == NULL)
-		cs = json_object();
-	json_object_set_new(cs, "mgmt_ip", json_string(target));
-	tg = calloc((size_t)parallel, sizeof(*tg));
-	for (i = 0; i < parallel; i++) {
+	if (a->cs == NULL)
+		a->cs = json_object();
+	json_object_set_new(a->cs, "mgmt_ip", json_string(a->target));
+	*pos = argv;
+	return 0;
+}
+
+/* An appliance at the target, named name. */
+static void
+bw_target(struct prov_target *t, const char *name, struct bw_args *a)
+{
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	t->address = a->target;
+	t->open_socket = bench_socket;
+	t->socket_arg = &a->tt;
+	t->hostkey_sha256 = a->hostkey;
+	t->timeout_ms = 10000;
+}
+
+static void
+bw_free(struct bw_args *a)
+{
+	json_decref(a->cs);
+	json_decref(a->data);
+	prov_dict_free(a->dict);
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	struct bw_args a;
+	struct prov_target *tg;
+	struct prov_run_req rq;
+	struct prov_run_pool *pool = NULL;
+	struct prov_run_pool_opts po;
+	struct prov_run_conns *conns = NULL;
+	json_t *res;
+	char *cause = NULL, names[64][24];
+	double *lat, t0, el;
+	int failed = 0, i, rc;
+	long n = 0;
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+	if ((rc = bw_setup(argc, argv, 3, "run DICT SERVICE OP --target "
+	    "ADDR:PORT ...", &a, &argv)) != 0)
+		return rc;
+	tg = calloc((size_t)a.parallel, sizeof(*tg));
+	for (i = 0; i < a.parallel; i++) {
 		snprintf(names[i], sizeof(names[i]), "appliance-%d", i);
-		tg[i].name = names[i];
-		tg[i].address = target;
-		tg[i].open_socket = bench_socket;
-		tg[i].socket_arg = &tt;
-		tg[i].hostkey_sha256 = hostkey;
-		tg[i].timeout_ms = 10000;
+		bw_target(&tg[i], names[i], &a);
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.service = argv[1];
 	rq.operation = argv[2];
-	rq.data = data;
-	rq.cs_data = cs;
-	lat = calloc((size_t)count, sizeof(*lat));
+	rq.data = a.data;
+	rq.cs_data = a.cs;
+	lat = calloc((size_t)a.count, sizeof(*lat));
 
-	if (parallel == 1 && reuse && prov_run_conns_new(NULL, &conns,
+	if (a.parallel == 1 && a.reuse && prov_run_conns_new(NULL, &conns,
 	    &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		return 1;
 	}
 	tg[0].conns = conns;
 	t0 = now_s();
-	if (parallel == 1) {
-		for (n = 0; n < count && now_s() - t0 < limit; n++) {
+	if (a.parallel == 1) {
+		for (n = 0; n < a.count && now_s() - t0 < a.limit; n++) {
 			double s = now_s();
 
-			if (prov_run_op(dict, &tg[0], &rq, &res) != 0) {
+			if (prov_run_op(a.dict, &tg[0], &rq, &res) != 0) {
 				if (failed++ == 0) {
 					char *js = json_dumps(res, 0);
 
@@ -315,26 +366,26 @@ cmd_run(int argc, char **argv)
 		}
 	} else {
 		memset(&po, 0, sizeof(po));
-		po.workers = parallel;
-		po.max_queued = (size_t)count + 1;
-		po.max_per_key = (size_t)count + 1;
-		po.no_reuse = !reuse;
+		po.workers = a.parallel;
+		po.max_queued = (size_t)a.count + 1;
+		po.max_per_key = (size_t)a.count + 1;
+		po.no_reuse = !a.reuse;
 		if (prov_run_pool_new(&po, &pool, &cause) != 0) {
 			fprintf(stderr, "%s\n", cause);
 			return 1;
 		}
-		for (i = 0; i < parallel; i++)
+		for (i = 0; i < a.parallel; i++)
 			tg[i].conns = prov_run_pool_conns(pool);
 		/* Submit in batches so the time limit can stop it. */
-		while (n < count && now_s() - t0 < limit) {
-			long batch = n + parallel * 16 < count ?
-			    n + parallel * 16 : count;
+		while (n < a.count && now_s() - t0 < a.limit) {
+			long batch = n + a.parallel * 16 < a.count ?
+			    n + a.parallel * 16 : a.count;
 
 			for (; n < batch; n++) {
 				struct pjob *j = calloc(1, sizeof(*j));
 
-				j->dict = dict;
-				j->t = &tg[n % parallel];
+				j->dict = a.dict;
+				j->t = &tg[n % a.parallel];
 				j->rq = &rq;
 				j->lat = &lat[n];
 				j->failed = &failed;
@@ -355,9 +406,7 @@ cmd_run(int argc, char **argv)
 	    (size_t)n ? (size_t)((double)n * 0.99) : (size_t)n - 1] : 0.0);
 	free(lat);
 	free(tg);
-	json_decref(cs);
-	json_decref(data);
-	prov_dict_free(dict);
+	bw_free(&a);
 	return failed == 0 ? 0 : 1;
 }
 
@@ -388,107 +437,55 @@ cycle_op(const struct prov_dict *dict, const struct prov_target *t,
 static int
 cmd_cycle(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 'T' },
-		{ "cs-data", required_argument, NULL, 'c' },
-		{ "data", required_argument, NULL, 'd' },
-		{ "hostkey", required_argument, NULL, 'K' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct prov_dict *dict;
+	struct bw_args a;
 	struct prov_target tg;
 	struct prov_run_conns *conns = NULL;
-	struct tgt tt;
-	struct diags d;
-	json_t *cs = NULL, *data = NULL, *res, *del, *id;
-	const char *target = NULL, *hostkey = NULL;
-	char *colon, *cause = NULL;
-	double t0, el, limit = 10;
-	long count = 1000, n, ops = 0;
-	int ch, failed = 0;
+	json_t *res, *del, *id;
+	char *cause = NULL;
+	double t0, el;
+	long n, ops = 0;
+	int failed = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'T':
-			target = optarg;
-			break;
-		case 'c':
-			cs = json_loads(optarg, 0, NULL);
-			break;
-		case 'd':
-			data = json_loads(optarg, 0, NULL);
-			break;
-		case 'K':
-			hostkey = optarg;
-			break;
-		case 'n':
-			count = atol(optarg);
-			break;
-		case 's':
-			limit = atof(optarg);
-			break;
-		default:
-			return 64;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2 || target == NULL || data == NULL ||
-	    (colon = strchr(target, ':')) == NULL || count < 1) {
-		fprintf(stderr, "usage: bench-workflow cycle DICT SERVICE "
-		    "--target ADDR:PORT --data JSON ...\n");
+	if ((rc = bw_setup(argc, argv, 2, "cycle DICT SERVICE --target "
+	    "ADDR:PORT --data JSON ...", &a, &argv)) != 0)
+		return rc;
+	if (a.data == NULL) {
+		fprintf(stderr, "usage: bench-workflow cycle: --data is "
+		    "required\n");
+		bw_free(&a);
 		return 64;
 	}
-	*colon = '\0';
-	if (inet_pton(AF_INET, target, &tt.addr) != 1)
-		return 64;
-	tt.port = atoi(colon + 1);
-	diags_init(&d, argv[0]);
-	if ((dict = prov_dict_load(argv[0], &d)) == NULL) {
-		diags_print(&d, stderr);
-		return 2;
-	}
-	diags_free(&d);
-	prov_http_init();
-	if (cs == NULL)
-		cs = json_object();
-	json_object_set_new(cs, "mgmt_ip", json_string(target));
-	memset(&tg, 0, sizeof(tg));
-	tg.name = "appliance-0";
-	tg.address = target;
-	tg.open_socket = bench_socket;
-	tg.socket_arg = &tt;
-	tg.hostkey_sha256 = hostkey;
-	tg.timeout_ms = 10000;
+	bw_target(&tg, "appliance-0", &a);
 	if (prov_run_conns_new(NULL, &conns, &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		return 1;
 	}
 	tg.conns = conns;
 	t0 = now_s();
-	for (n = 0; n < count && now_s() - t0 < limit && failed == 0; n++) {
+	for (n = 0; n < a.count && now_s() - t0 < a.limit && failed == 0;
+	    n++) {
 		res = NULL;
 		ops++;
-		if (cycle_op(dict, &tg, argv[1], "create", data, cs, &res,
+		if (cycle_op(a.dict, &tg, argv[1], "create", a.data, a.cs, &res,
 		    &failed) != 0) {
 			json_decref(res);
 			break;
 		}
 		id = json_object_get(json_object_get(res, "data"), "id");
 		if (id == NULL || json_is_null(id))
-			id = json_object_get(data, "id");
+			id = json_object_get(a.data, "id");
 		del = json_object();
 		json_object_set(del, "id", id);
 		json_decref(res);
 		res = NULL;
 		ops++;
-		cycle_op(dict, &tg, argv[1], "list", NULL, cs, &res, &failed);
+		cycle_op(a.dict, &tg, argv[1], "list", NULL, a.cs, &res,
+		    &failed);
 		json_decref(res);
 		res = NULL;
 		ops++;
-		cycle_op(dict, &tg, argv[1], "delete", del, cs, &res, &failed);
+		cycle_op(a.dict, &tg, argv[1], "delete", del, a.cs, &res,
+		    &failed);
 		json_decref(res);
 		json_decref(del);
 	}
@@ -497,9 +494,7 @@ cmd_cycle(int argc, char **argv)
 	printf("cycles=%ld ops=%ld failed=%d seconds=%.3f ops_per_s=%.1f "
 	    "mean_ms=%.3f\n", n, ops, failed, el, (double)ops / el,
 	    ops ? el * 1000 / (double)ops : 0.0);
-	json_decref(cs);
-	json_decref(data);
-	prov_dict_free(dict);
+	bw_free(&a);
 	return failed == 0 ? 0 : 1;
 }
 
