@@ -232,7 +232,7 @@ void
 conf_appliances(struct cfg_ctx *c, const struct ynode *seq)
 {
 	static const char *const keys[] = { "name", "network", "address",
-	    "ports", NULL };
+	    "ports", "provider", "cs_data", NULL };
 	const struct ynode *m, *v;
 	struct netns_addr addr;
 	json_t *list, *a, *ports;
@@ -294,6 +294,18 @@ conf_appliances(struct cfg_ctx *c, const struct ynode *seq)
 			    "jump host and proxy may open, such as [22, 443])");
 		else if ((ports = conf_ports(c, v, path)) != NULL)
 			json_object_set_new(a, "ports", ports);
+		/* For the engine only: the dictionary and its get_cs_data. */
+		if ((v = ynode_get(m, "provider")) != NULL &&
+		    (s = cfg_string(c, v, path)) != NULL) {
+			if (!conf_name_valid(s, 63))
+				cfg_error(c, v, path, "provider: \"%s\" is not a "
+				    "valid provider name (1 to 63 of A-Z a-z "
+				    "0-9 - _)", s);
+			json_object_set_new(a, "provider", json_string(s));
+		}
+		if ((v = ynode_get(m, "cs_data")) != NULL &&
+		    cfg_want(c, v, path, YNODE_MAP) == 0)
+			json_object_set_new(a, "cs_data", config_node_json(v));
 		if (c->d->nerrors == errs)
 			json_array_append(list, a);
 		json_decref(a);

@@ -38,6 +38,14 @@ const char *cfg_string(struct cfg_ctx *c, const struct ynode *n,
 /* An absolute path (allocated), or NULL after an error. */
 char	*cfg_abspath(struct cfg_ctx *c, const struct ynode *n,
 	    const char *path);
+/*
+ * key: PATH of a PEM file (at most CFG_PEM_MAX bytes), read now (by the
+ * parent, so it may be root's only) into out as KEY_pem, with the path as
+ * KEY.  Returns 1 when the key is present (even if it failed), else 0.
+ */
+#define CFG_PEM_MAX	(1024 * 1024)
+int	cfg_pem(struct cfg_ctx *c, const struct ynode *map,
+	    const char *section, const char *key, json_t *out);
 
 /* conf-access.c */
 int	conf_name_valid(const char *s, size_t max);
@@ -56,6 +64,8 @@ void	conf_users(struct cfg_ctx *c, const struct ynode *seq);
  */
 json_t	*ssh_conf_parse(struct cfg_ctx *c, const struct ynode *map);
 json_t	*proxy_conf_parse(struct cfg_ctx *c, const struct ynode *map);
+/* engine-conf.c: the `api:` section (the engine role's settings). */
+json_t	*api_conf_parse(struct cfg_ctx *c, const struct ynode *map);
 /*
  * Check one user's ssh_authorized_keys entries (the JSON array of
  * strings made from node seq) in the ssh role's syntax.

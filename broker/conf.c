@@ -1,8 +1,11 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -136,6 +139,80 @@ cfg_abspath(struct cfg_ctx *c, const struct ynode *n, const char *path)
 		return NULL;
 	}
 	return xstrdup(s);
+}
+
+/* Read a PEM file of at most CFG_PEM_MAX bytes; NULL after an error. */
+static char *
+cfg_read_pem(struct cfg_ctx *c, const struct ynode *v, const char *section,
+    const char *key, const char *path)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		cfg_error(c, v, section, "%s: %s: %s", key, path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CFG_PEM_MAX) {
+		cfg_error(c, v, section, "%s: %s: expected a PEM file of at "
+		    "most 1 MiB", key, path);
+		goto fail;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			cfg_error(c, v, section, "%s: %s: %s", key, path,
+			    n == 0 ? "file shrank while read" :
+			    strerror(errno));
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	if (strlen(buf) != off || strstr(buf, "-----BEGIN ") == NULL) {
+		cfg_error(c, v, section, "%s: %s: no PEM block in it", key,
+		    path);
+		goto fail;
+	}
+	close(fd);
+	return buf;
+fail:
+	if (buf != NULL) {
+		explicit_bzero(buf, off);
+		free(buf);
+	}
+	close(fd);
+	return NULL;
+}
+
+int
+cfg_pem(struct cfg_ctx *c, const struct ynode *map, const char *section,
+    const char *key, json_t *out)
+{
+	const struct ynode *v;
+	char *path, *pem, pemkey[64];
+
+	if ((v = ynode_get(map, key)) == NULL)
+		return 0;
+	if ((path = cfg_abspath(c, v, section)) == NULL)
+		return 1;
+	if ((pem = cfg_read_pem(c, v, section, key, path)) != NULL) {
+		snprintf(pemkey, sizeof(pemkey), "%s_pem", key);
+		json_object_set_new(out, key, json_string(path));
+		json_object_set_new(out, pemkey, json_string(pem));
+		explicit_bzero(pem, strlen(pem));
+		free(pem);
+	}
+	free(path);
+	return 1;
 }
 
 static void
@@ -497,6 +574,8 @@ cfg_networks(struct cfg_ctx *c, const struct ynode *seq)
 			continue;
 		}
 		conf->nnetworks++;
+		json_array_append_new(conf->network_entries,
+		    config_node_json(seq->items[i]));
 	}
 }
 
@@ -513,6 +592,7 @@ config_new(void)
 	conf->view = json_object();
 	json_object_set_new(conf->view, "appliances", json_array());
 	json_object_set_new(conf->view, "users", json_array());
+	conf->network_entries = json_array();
 	return conf;
 }
 
@@ -536,13 +616,37 @@ cfg_ssh_default_listener(struct broker_config *conf)
 	conf->nlisteners++;
 }
 
+/*
+ * An enabled engine always gets its local unix socket, "api_unix": the
+ * parent binds it at api.socket (default run_dir/api.sock); addr is only
+ * a label here, the path lives in the engine's settings.
+ */
+static void
+cfg_api_unix_listener(struct broker_config *conf)
+{
+	size_t i;
+
+	if (!conf->roles[ROLE_ENGINE].enabled)
+		return;
+	for (i = 0; i < conf->nlisteners; i++)
+		if (strcmp(conf->listeners[i].name, "api_unix") == 0)
+			return;
+	if (conf->nlisteners == CONF_LISTENERS_MAX)
+		return;		/* conf_listen() reported it */
+	str_copy(conf->listeners[i].name, "api_unix",
+	    sizeof(conf->listeners[i].name));
+	str_copy(conf->listeners[i].addr, "unix",
+	    sizeof(conf->listeners[i].addr));
+	conf->nlisteners++;
+}
+
 struct broker_config *
 config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 {
 	static const char *const keys[] = { "user", "state_dir", "run_dir",
 	    "log", "roles", "restart_backoff_max", "audit_log", "listen",
 	    "dns_suffix", "networks", "appliances", "users", "ssh", "proxy",
-	    NULL };
+	    "api", NULL };
 	struct cfg_ctx c;
 	struct ynode *root, *v;
 	const char *s;
@@ -604,7 +708,10 @@ config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 		c.conf->role_settings[ROLE_SSH] = ssh_conf_parse(&c, v);
 	if ((v = ynode_get(root, "proxy")) != NULL)
 		c.conf->role_settings[ROLE_PROXY] = proxy_conf_parse(&c, v);
+	if ((v = ynode_get(root, "api")) != NULL)
+		c.conf->role_settings[ROLE_ENGINE] = api_conf_parse(&c, v);
 	cfg_ssh_default_listener(c.conf);
+	cfg_api_unix_listener(c.conf);
 out:
 	ynode_free(root);
 	json_decref(c.appliance_names);
@@ -657,9 +764,147 @@ config_free(struct broker_config *conf)
 		free(conf->roles[i].args);
 	}
 	free(conf->networks);
+	json_decref(conf->network_entries);
 	free(conf->audit_log);
 	json_decref(conf->view);
 	for (i = 0; i < ROLE_MAX; i++)
 		json_decref(conf->role_settings[i]);
 	free(conf);
 }
+
+/* H2: state */
+json_t *
+config_node_json(const struct ynode *n)
+{
+	json_t *o;
+	long long ll;
+	size_t i;
+	int b;
+
+	switch (n->type) {
+	case YNODE_MAP:
+		o = json_object();
+		for (i = 0; i < n->n; i++)
+			json_object_set_new(o, n->pairs[i].key->str,
+			    config_node_json(n->pairs[i].value));
+		return o;
+	case YNODE_SEQ:
+		o = json_array();
+		for (i = 0; i < n->n; i++)
+			json_array_append_new(o, config_node_json(n->items[i]));
+		return o;
+	default:
+		if (n->plain && ynode_is_null(n))
+			return json_null();
+		if (n->plain && ynode_bool(n, &b) == 0)
+			return json_boolean(b);
+		if (n->plain && ynode_int(n, LLONG_MIN, LLONG_MAX, &ll) == 0)
+			return json_integer(ll);
+		if (n->plain && n->len > 0 && n->len < 64 &&
+		    strspn(n->str, "0123456789+-.eE") == n->len &&
+		    strpbrk(n->str, "0123456789") != NULL) {
+			char *end;
+			double dv;
+
+			errno = 0;
+			dv = strtod(n->str, &end);
+			if (*end == '\0' && errno == 0)
+				return json_real(dv);
+		}
+		return json_stringn(n->str, n->len);
+	}
+}
+
+json_t *
+config_check_entry(const char *kind, const char *buf, size_t len,
+    const char *file, const struct netns_spec *nets, size_t nnets,
+    json_t *appliances, struct netns_spec *spec, struct diags *d)
+{
+	struct cfg_ctx c;
+	struct ynode *root, seq;
+	json_t *out = NULL;
+	const char *k, *v;
+	json_t *x;
+	size_t errs = d->nerrors, first = d->n, i;
+	int empty;
+
+	(void)file;
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	if ((root = ydoc_parse(buf, len, NULL, d, &empty)) == NULL) {
+		if (empty)
+			diag_add(d, DIAG_ERROR, 0, 0, "", "empty document: "
+			    "expected a %s entry (a map)", kind);
+		return NULL;
+	}
+	c.conf = config_new();
+	c.appliance_names = json_object();
+	if (cfg_want(&c, root, "", YNODE_MAP) == -1)
+		goto out;
+	/* The entry as the list's only item: the list's checks apply. */
+	memset(&seq, 0, sizeof(seq));
+	seq.type = YNODE_SEQ;
+	seq.line = root->line;
+	seq.column = root->column;
+	seq.items = &root;
+	seq.n = 1;
+	if (strcmp(kind, "network") == 0) {
+		cfg_networks(&c, &seq);
+		if (d->nerrors == errs && c.conf->nnetworks == 1) {
+			if (spec != NULL)
+				*spec = c.conf->networks[0];
+			out = config_node_json(root);
+		}
+		goto out;
+	}
+	/* Borrowed for the checks, given back before config_free(). */
+	c.conf->networks = (struct netns_spec *)nets;
+	c.conf->nnetworks = nnets;
+	if (strcmp(kind, "user") == 0)
+		json_object_foreach(appliances, k, x)
+			json_object_set_new(c.appliance_names, k,
+			    json_integer(0));
+	if (strcmp(kind, "appliance") == 0) {
+		conf_appliances(&c, &seq);
+		v = "appliances";
+	} else if (strcmp(kind, "user") == 0) {
+		conf_users(&c, &seq);
+		v = "users";
+	} else {
+		diag_add(d, DIAG_ERROR, 0, 0, "", "unknown kind \"%s\"", kind);
+		v = NULL;
+	}
+	c.conf->networks = NULL;
+	c.conf->nnetworks = 0;
+	if (v != NULL && d->nerrors == errs)
+		out = json_incref(json_array_get(json_object_get(c.conf->view,
+		    v), 0));
+out:
+	/*
+	 * The entry stands alone here: "appliances[0] (a1).address" reads
+	 * better as "address".
+	 */
+	for (i = first; i < d->n; i++) {
+		char *pth = d->v[i].path, *rest;
+
+		if (pth == NULL || (rest = strstr(pth, "[0]")) == NULL ||
+		    strchr(pth, '[') != rest)
+			continue;
+		rest += 3;
+		if (rest[0] == ' ' && rest[1] == '(' &&
+		    (rest = strchr(rest, ')')) != NULL)
+			rest++;
+		if (*rest == '.')
+			rest++;
+		memmove(pth, rest, strlen(rest) + 1);
+	}
+	ynode_free(root);
+	json_decref(c.appliance_names);
+	config_free(c.conf);
+	if (d->nerrors != errs) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+/* end H2: state */

@@ -60,6 +60,8 @@ struct broker_config {
 	json_t		*role_settings[ROLE_MAX];
 	struct netns_spec *networks;
 	size_t		 nnetworks;
+	/* The networks entries as written (JSON objects), for the engine. */
+	json_t		*network_entries;
 };
 
 /* The embedded default, as YAML text (what --print-default-config shows). */
@@ -84,5 +86,23 @@ struct broker_config *config_parse(const char *buf, size_t len,
 struct broker_config *config_load(const char *path, struct diags *d);
 
 void	config_free(struct broker_config *conf);
+
+/* H2: state */
+/*
+ * Check one registered object (a state file, an API body) exactly as an
+ * entry of broker.yaml's list for kind: "network", "appliance" or "user".
+ * buf is YAML or JSON; file names it in d's diagnostics (line:column).
+ * nets (nnets) are the networks an appliance or grant may name;
+ * appliances is an object whose keys are the appliance names a grant may
+ * name.  Returns the entry as the views hold it (a new reference), or
+ * NULL after errors; for a network, *spec is filled in too.
+ */
+json_t	*config_check_entry(const char *kind, const char *buf, size_t len,
+	    const char *file, const struct netns_spec *nets, size_t nnets,
+	    json_t *appliances, struct netns_spec *spec, struct diags *d);
+/* A YAML node as JSON (plain scalars typed per YAML 1.2 core). */
+struct ynode;
+json_t	*config_node_json(const struct ynode *n);
+/* end H2: state */
 
 #endif

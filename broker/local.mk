@@ -4,7 +4,7 @@ sbin_PROGRAMS += broker/vnf-brokerd
 noinst_LIBRARIES += broker/librole.a
 broker_librole_a_SOURCES = \
 	broker/privclient.c broker/privclient.h broker/priv-proto.h \
-	broker/role.c broker/role.h \
+	broker/role.c broker/role.h broker/role-int.h broker/role-spare.c \
 	broker/access.c broker/access.h broker/audit.c broker/audit.h \
 	broker/pwcheck.c broker/pwcheck.h
 broker_librole_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
@@ -19,7 +19,7 @@ broker_libparent_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
 broker_vnf_brokerd_SOURCES = \
 	broker/parent.c broker/parent.h \
 	broker/parent-nets.c broker/parent-roles.c broker/parent-priv.c \
-	broker/parent-listen.c \
+	broker/parent-listen.c broker/parent-state.c \
 	broker/privdrop.c
 broker_vnf_brokerd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
 broker_vnf_brokerd_LDADD = broker/libparent.a provider/libprovider.a \
@@ -29,6 +29,9 @@ broker_vnf_brokerd_LDADD = broker/libparent.a provider/libprovider.a \
 # Each role's program and its own rules.
 include broker/ssh.mk
 include broker/proxy.mk
+include broker/engine.mk
+# The control API's client.
+include broker/brokerctl.mk
 
 # Password hashes checked on a worker thread (librole's pwcheck).
 check_PROGRAMS += tests/unit/broker/test-pwcheck

@@ -8,11 +8,15 @@
 
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,9 +37,64 @@ parent_listener_role(const char *name)
 {
 	if (strcmp(name, "ssh") == 0)
 		return ROLE_SSH;
-	if (strcmp(name, "api") == 0)
+	if (strcmp(name, "api") == 0 || strcmp(name, "api_unix") == 0)
 		return ROLE_ENGINE;
 	return ROLE_PROXY;	/* proxy, proxy_tls */
+}
+
+/* Where the engine's unix socket lives: api.socket, or run_dir/api.sock. */
+static char *
+parent_api_socket_path(struct parent *p)
+{
+	const char *s = json_string_value(json_object_get(
+	    p->conf->role_settings[ROLE_ENGINE], "socket"));
+
+	return s != NULL ? xstrdup(s) : xasprintf("%s/api.sock",
+	    p->conf->run_dir);
+}
+
+/*
+ * The engine's local socket for vnf-brokerctl: root:GROUP (the roles'
+ * user's group), 0660.  Peers are told apart by SO_PEERCRED in the role;
+ * the mode only keeps everyone else from connecting at all.
+ */
+static int
+parent_api_socket(struct parent *p)
+{
+	struct sockaddr_un sun;
+	struct passwd *pw;
+	struct stat st;
+	char *path = parent_api_socket_path(p);
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		fatal("api socket %s: path too long", path);
+	str_copy(sun.sun_path, path, sizeof(sun.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		fatal("api socket: %s", strerror(errno));
+	/*
+	 * A stale socket from a run that was killed (the pid file says none
+	 * runs now) is replaced; anything else there is left alone.
+	 */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		fatal("api socket %s: exists and is not a socket", path);
+	if (unlink(path) == -1 && errno != ENOENT)
+		fatal("api socket %s: unlink: %s", path, strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		fatal("api socket %s: bind: %s", path, strerror(errno));
+	if ((pw = getpwnam(p->conf->user)) != NULL &&
+	    chown(path, 0, pw->pw_gid) == -1)
+		log_warn("api socket %s: chown: %s", path, strerror(errno));
+	if (chmod(path, 0660) == -1)
+		fatal("api socket %s: chmod: %s", path, strerror(errno));
+	if (listen(fd, PARENT_LISTEN_BACKLOG) == -1)
+		fatal("api socket %s: listen: %s", path, strerror(errno));
+	log_info("listening for api_unix on %s", path);
+	free(path);
+	return fd;
 }
 
 void
@@ -49,6 +108,10 @@ parent_listeners_open(struct parent *p)
 
 	for (i = 0; i < p->conf->nlisteners; i++) {
 		cl = &p->conf->listeners[i];
+		if (strcmp(cl->name, "api_unix") == 0) {
+			fd = parent_api_socket(p);
+			goto add;
+		}
 		if (conf_listen_parse(cl->addr, &ss, &sl) == -1)
 			fatal("listen.%s: bad address %s", cl->name, cl->addr);
 		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
@@ -66,12 +129,13 @@ parent_listeners_open(struct parent *p)
 		if (listen(fd, PARENT_LISTEN_BACKLOG) == -1)
 			fatal("listen.%s %s: listen: %s", cl->name, cl->addr,
 			    strerror(errno));
+		log_info("listening for %s on %s", cl->name, cl->addr);
+add:
 		p->listeners[p->nlisteners].conf = cl;
 		p->listeners[p->nlisteners].role = parent_listener_role(
 		    cl->name);
 		p->listeners[p->nlisteners].fd = fd;
 		p->nlisteners++;
-		log_info("listening for %s on %s", cl->name, cl->addr);
 	}
 }
 
@@ -79,9 +143,16 @@ void
 parent_listeners_close(struct parent *p)
 {
 	size_t i;
+	char *path;
 
-	for (i = 0; i < p->nlisteners; i++)
+	for (i = 0; i < p->nlisteners; i++) {
 		close(p->listeners[i].fd);
+		if (strcmp(p->listeners[i].conf->name, "api_unix") == 0) {
+			path = parent_api_socket_path(p);
+			unlink(path);
+			free(path);
+		}
+	}
 	p->nlisteners = 0;
 }
 
@@ -115,46 +186,18 @@ parent_role_view(struct parent *p, struct role *r)
 		json_array_append_new(nets, json_string(netns_net_name(
 		    p->nets[i])));
 	json_object_set_new(view, "networks", nets);
+	/* H2: state: registered objects (the engine's networks with state) */
+	parent_state_merge(p, view, r->def->id == ROLE_ENGINE);
 	return view;
 }
 
-/* A sealed memfd holding text; returns the descriptor or -errno. */
+/* H2: state: send one role its view with generation gen. */
 static int
-parent_memfd(const char *text, size_t len)
-{
-	size_t off = 0;
-	ssize_t n;
-	int fd, e;
-
-	fd = memfd_create("vnf-broker-config", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd == -1)
-		return -errno;
-	while (off < len) {
-		n = write(fd, text + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
-		goto fail;
-	return fd;
-fail:
-	e = errno ? -errno : -EIO;
-	close(fd);
-	return e;
-}
-
-int
-parent_role_send_setup(struct parent *p, struct role *r)
+parent_role_send_view(struct parent *p, struct role *r, uint32_t gen)
 {
 	struct priv_config pc;
-	struct priv_listener pl;
 	json_t *view;
 	char *text;
-	size_t i;
 	int fd, e;
 
 	view = parent_role_view(p, r);
@@ -164,14 +207,51 @@ parent_role_send_setup(struct parent *p, struct role *r)
 		return -ENOMEM;
 	memset(&pc, 0, sizeof(pc));
 	pc.size = strlen(text);
-	pc.generation = ++p->config_gen;
-	fd = parent_memfd(text, pc.size);
+	pc.generation = gen;
+	fd = ipc_memfd("vnf-broker-config", text, pc.size);
 	free(text);
 	if (fd < 0)
 		return fd;
 	e = ipc_send(r->fd, PRIV_CONFIG, 0, &pc, sizeof(pc), fd);
 	close(fd);
-	if (e != 0)
+	return e;
+}
+
+/*
+ * After a change: every running role gets its new view.  A role that
+ * cannot take it (its channel is full) is ended and restarted with the
+ * view in force, so none keeps an old one.
+ */
+void
+parent_views_push(struct parent *p)
+{
+	uint32_t gen = ++p->config_gen;
+	char buf[96];
+	size_t i;
+	int e;
+
+	for (i = 0; i < ROLE_MAX; i++) {
+		struct role *r = &p->roles[i];
+
+		if (r->pid == 0 || r->fd == -1 || r->ending)
+			continue;
+		if ((e = parent_role_send_view(p, r, gen)) != 0) {
+			snprintf(buf, sizeof(buf), "cannot send its new "
+			    "configuration: %s", err_str(e));
+			parent_role_end(p, r, buf);
+		}
+	}
+}
+/* end H2: state */
+
+int
+parent_role_send_setup(struct parent *p, struct role *r)
+{
+	struct priv_listener pl;
+	size_t i;
+	int e;
+
+	if ((e = parent_role_send_view(p, r, ++p->config_gen)) != 0)
 		return e;
 	for (i = 0; i < p->nlisteners; i++) {
 		if (p->listeners[i].role != r->def->id)

@@ -1,8 +1,10 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,13 @@ static int priv_net_attach(struct parent *, struct role *,
 static int priv_net_detach(struct parent *, struct role *,
 	    const struct ipc_msg *, const char **);
 
+/* H2: state */
+static int priv_state_put(struct parent *, struct role *,
+	    const struct ipc_msg *, const char **);
+static int priv_state_del(struct parent *, struct role *,
+	    const struct ipc_msg *, const char **);
+/* end H2: state */
+
 static const struct priv_handler priv_handlers[] = {
 	{ { PRIV_SOCKET_REQ, "SOCKET_REQ", sizeof(struct priv_socket_req),
 	    sizeof(struct priv_socket_req), 0 }, PRIV_PERM_SOCKET,
@@ -47,6 +56,11 @@ static const struct priv_handler priv_handlers[] = {
 	{ { PRIV_NET_DETACH, "NET_DETACH", sizeof(struct priv_net_name),
 	    sizeof(struct priv_net_name), 0 }, PRIV_PERM_NET,
 	    priv_net_detach },
+	/* H2: state */
+	{ { PRIV_STATE_PUT, "STATE_PUT", sizeof(struct priv_state),
+	    sizeof(struct priv_state), 1 }, PRIV_PERM_STATE, priv_state_put },
+	{ { PRIV_STATE_DEL, "STATE_DEL", sizeof(struct priv_state),
+	    sizeof(struct priv_state), 0 }, PRIV_PERM_STATE, priv_state_del },
 };
 #define PRIV_NHANDLERS	(sizeof(priv_handlers) / sizeof(priv_handlers[0]))
 
@@ -162,6 +176,100 @@ priv_net_detach(struct parent *p, struct role *r, const struct ipc_msg *msg,
 	return priv_reply(r, PRIV_OK, msg->hdr.id, NULL, 0, -1, why);
 }
 
+/* H2: state */
+/* The fixed-size kind and name must be terminated; the rest is checked
+ * by parent_state_put/del. */
+static int
+priv_state_names(struct priv_state *st)
+{
+	return memchr(st->kind, '\0', sizeof(st->kind)) != NULL &&
+	    memchr(st->name, '\0', sizeof(st->name)) != NULL;
+}
+
+/* Reply after a change: the views went out first, then PRIV_OK. */
+static int
+priv_state_reply(struct parent *p, struct role *r, uint32_t id, int e,
+    char *cause, const char **why)
+{
+	int rv;
+
+	if (e < 0) {
+		rv = priv_reply_error(r, id, e, cause ? cause : err_str(e),
+		    why);
+		free(cause);
+		return rv;
+	}
+	if (e == 0)
+		parent_views_push(p);	/* 1: nothing changed */
+	if (r->fd == -1)
+		return 0;	/* the push ended it; it restarts */
+	return priv_reply(r, PRIV_OK, id, NULL, 0, -1, why);
+}
+
+/*
+ * The object arrives in a sealed memfd: sealed, so the role cannot change
+ * it while it is read; size-checked against what the request says.
+ */
+static int
+priv_state_put(struct parent *p, struct role *r, const struct ipc_msg *msg,
+    const char **why)
+{
+	struct priv_state st;
+	struct stat sb;
+	char *buf, *cause = NULL;
+	ssize_t n;
+	int seals, e;
+	const int want = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
+
+	memcpy(&st, msg->data, sizeof(st));
+	if (!priv_state_names(&st)) {
+		*why = "STATE_PUT: kind or name not terminated";
+		return -1;
+	}
+	seals = fcntl(msg->fd, F_GET_SEALS);
+	if (seals == -1 || (seals & want) != want || fstat(msg->fd,
+	    &sb) == -1 || (uint64_t)sb.st_size != st.size) {
+		*why = "STATE_PUT: the object is not a sealed memfd of the "
+		    "size given";
+		return -1;
+	}
+	if (st.size > PRIV_STATE_MAX)
+		return priv_reply_error(r, msg->hdr.id, VB_ECONFIG,
+		    "the object is larger than 1 MiB", why);
+	buf = xmalloc(st.size + 1);
+	n = pread(msg->fd, buf, st.size, 0);
+	if (n < 0 || (uint64_t)n != st.size) {
+		free(buf);
+		return priv_reply_error(r, msg->hdr.id, -EIO,
+		    "reading the object failed", why);
+	}
+	buf[st.size] = '\0';
+	e = parent_state_put(p, st.kind, st.name, buf, st.size, &cause);
+	free(buf);
+	if (e < 0)
+		log_warn("role %s: %s %s refused: %s", r->def->name, st.kind,
+		    st.name, cause);
+	return priv_state_reply(p, r, msg->hdr.id, e, cause, why);
+}
+
+static int
+priv_state_del(struct parent *p, struct role *r, const struct ipc_msg *msg,
+    const char **why)
+{
+	struct priv_state st;
+	char *cause = NULL;
+	int e;
+
+	memcpy(&st, msg->data, sizeof(st));
+	if (!priv_state_names(&st)) {
+		*why = "STATE_DEL: kind or name not terminated";
+		return -1;
+	}
+	e = parent_state_del(p, st.kind, st.name, &cause);
+	return priv_state_reply(p, r, msg->hdr.id, e, cause, why);
+}
+/* end H2: state */
+
 void
 parent_priv_dispatch(struct parent *p, struct role *r)
 {
@@ -199,15 +307,18 @@ parent_priv_dispatch(struct parent *p, struct role *r)
 			parent_role_end(p, r, why);
 			return;
 		}
-		ipc_msg_clear(&msg);	/* no request carries a descriptor */
 		h = (size_t)(row - types);
 		if ((priv_handlers[h].perm & r->def->perms) == 0) {
+			ipc_msg_clear(&msg);
 			snprintf(buf, sizeof(buf), "%s is not permitted for "
 			    "this role", row->name);
 			parent_role_end(p, r, buf);
 			return;
 		}
-		if (priv_handlers[h].fn(p, r, &msg, &why) != 0) {
+		/* Only STATE_PUT carries one (its memfd); the handler reads. */
+		n = priv_handlers[h].fn(p, r, &msg, &why);
+		ipc_msg_clear(&msg);
+		if (n != 0) {
 			parent_role_end(p, r, why);
 			return;
 		}

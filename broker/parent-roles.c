@@ -30,7 +30,7 @@ static const struct role_def role_defs[ROLE_MAX] = {
 	[ROLE_SSH] = { ROLE_SSH, "ssh", PRIV_PERM_SOCKET },
 	[ROLE_PROXY] = { ROLE_PROXY, "proxy", PRIV_PERM_SOCKET },
 	[ROLE_ENGINE] = { ROLE_ENGINE, "engine",
-	    PRIV_PERM_SOCKET | PRIV_PERM_NET },
+	    PRIV_PERM_SOCKET | PRIV_PERM_NET | PRIV_PERM_STATE },
 };
 
 static void role_start(struct parent *, struct role *);

@@ -159,8 +159,7 @@ parent_on_signal(evutil_socket_t sig, short what, void *arg)
 			parent_role_reap(p, pid, status);
 		break;
 	case SIGHUP:
-		log_warn("SIGHUP: reloading the configuration is not "
-		    "supported by this version; nothing changed");
+		parent_config_reload(p);	/* H2: state */
 		break;
 	}
 }
@@ -308,6 +307,8 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* H2: state: what the API registered, after broker.yaml's */
+	parent_state_load(&p);
 	parent_listeners_open(&p);
 	parent_audit_open(&p);
 
@@ -338,6 +339,7 @@ main(int argc, char **argv)
 	close(pidfd);
 	free(pidpath);
 	free(owner_dir);
+	parent_state_free(&p);
 	config_free(p.conf);
 	log_info("stopped");
 	return 0;

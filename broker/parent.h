@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <time.h>
 
 #include "broker/conf.h"
@@ -56,6 +57,8 @@ struct parent {
 	size_t			 nlisteners;
 	int			 audit_fd;	/* given to every role */
 	uint32_t		 config_gen;
+	/* H2: state */
+	json_t			*state;		/* registered, by kind and name */
 };
 
 /* parent-nets.c */
@@ -80,6 +83,30 @@ int	parent_role_send_setup(struct parent *p, struct role *r);
 
 /* parent-priv.c: handle what arrived on a role's channel. */
 void	parent_priv_dispatch(struct parent *p, struct role *r);
+
+/* H2: state */
+/* parent-state.c: the state directory (what the API registered). */
+/* Load every state file; a bad one is reported and skipped. */
+void	parent_state_load(struct parent *p);
+/*
+ * Register (create or replace) kind/name from buf (JSON with the name, or
+ * a provider's YAML).  Returns 0, 1 when nothing changed, or a
+ * negative code with *cause: VB_ECONFIG invalid, VB_ENOTOWNED defined in
+ * broker.yaml, or what failed (attach, write).  Nothing changes then.
+ */
+int	parent_state_put(struct parent *p, const char *kind, const char *name,
+	    const char *buf, size_t len, char **cause);
+/* Delete: VB_ENOTFOUND, VB_ENOTOWNED, -EBUSY (in use) or 0. */
+int	parent_state_del(struct parent *p, const char *kind, const char *name,
+	    char **cause);
+/* Merge registered objects into a role's view (engine: everything). */
+void	parent_state_merge(struct parent *p, json_t *view, int engine);
+void	parent_state_free(struct parent *p);
+/* SIGHUP: reload broker.yaml; one with errors is reported and ignored. */
+void	parent_config_reload(struct parent *p);
+/* parent-listen.c: send every running role its view, generation + 1. */
+void	parent_views_push(struct parent *p);
+/* end H2: state */
 
 /* privdrop.c: in a forked child, become uid/gid with no privilege left. */
 int	privdrop(uid_t uid, gid_t gid, char **cause);

@@ -23,6 +23,8 @@ enum priv_type {
 	PRIV_SOCKET_REQ = 1,	/* struct priv_socket_req */
 	PRIV_NET_ATTACH,	/* struct netns_spec */
 	PRIV_NET_DETACH,	/* struct priv_net_name */
+	PRIV_STATE_PUT,		/* struct priv_state; a sealed memfd rides */
+	PRIV_STATE_DEL,		/* struct priv_state */
 	/* parent -> role */
 	PRIV_SOCKET_OK = 100,	/* no payload; the socket rides along */
 	PRIV_OK,		/* no payload */
@@ -34,6 +36,7 @@ enum priv_type {
 /* What a role may ask; the parent's table maps each role to a mask. */
 #define PRIV_PERM_SOCKET	0x01
 #define PRIV_PERM_NET		0x02	/* attach and detach */
+#define PRIV_PERM_STATE		0x04	/* PRIV_STATE_PUT and _DEL */
 
 struct priv_socket_req {
 	char		network[NETNS_NAME_MAX + 1];
@@ -53,6 +56,21 @@ struct priv_config {
 
 struct priv_listener {
 	char		name[32];	/* "ssh", "proxy", "proxy_tls", ... */
+};
+
+/*
+ * A registered object: kind "network", "provider", "appliance" or "user",
+ * and its name.  PRIV_STATE_PUT's memfd holds the object (JSON with its
+ * name; a provider's YAML text) in size bytes.  A refusal is PRIV_ERROR
+ * with code VB_ECONFIG (the object is invalid), VB_ENOTFOUND (no such
+ * object), VB_ENOTOWNED (defined in broker.yaml), -EBUSY (in use) or
+ * another code (the parent failed: attach, write).
+ */
+#define PRIV_STATE_MAX		(1024 * 1024)	/* bytes of one object */
+struct priv_state {
+	char		kind[16];
+	char		name[64];
+	uint64_t	size;
 };
 
 struct priv_error {

@@ -20,7 +20,6 @@
 #include "broker/conf-int.h"
 #include "common/xmalloc.h"
 
-#define PROXY_PEM_MAX	(1024 * 1024)
 
 /* An integer key within [min, max] into out. */
 static void
@@ -39,81 +38,6 @@ proxy_conf_int(struct cfg_ctx *c, const struct ynode *map, const char *key,
 		return;
 	}
 	json_object_set_new(out, key, json_integer(n));
-}
-
-/* Read a PEM file of at most PROXY_PEM_MAX bytes; NULL after an error. */
-static char *
-proxy_conf_read_pem(struct cfg_ctx *c, const struct ynode *v,
-    const char *key, const char *path)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t off = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		cfg_error(c, v, "proxy", "%s: %s: %s", key, path,
-		    strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > PROXY_PEM_MAX) {
-		cfg_error(c, v, "proxy", "%s: %s: expected a PEM file of at "
-		    "most 1 MiB", key, path);
-		goto fail;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, buf + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			cfg_error(c, v, "proxy", "%s: %s: %s", key, path,
-			    n == 0 ? "file shrank while read" :
-			    strerror(errno));
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	buf[off] = '\0';
-	if (strlen(buf) != off || strstr(buf, "-----BEGIN ") == NULL) {
-		cfg_error(c, v, "proxy", "%s: %s: no PEM block in it", key,
-		    path);
-		goto fail;
-	}
-	close(fd);
-	return buf;
-fail:
-	if (buf != NULL) {
-		explicit_bzero(buf, off);
-		free(buf);
-	}
-	close(fd);
-	return NULL;
-}
-
-/* A path key whose PEM contents go to the role as KEY_pem. */
-static int
-proxy_conf_pem(struct cfg_ctx *c, const struct ynode *map, const char *key,
-    json_t *out)
-{
-	const struct ynode *v;
-	char *path, *pem, pemkey[64];
-
-	if ((v = ynode_get(map, key)) == NULL)
-		return 0;
-	if ((path = cfg_abspath(c, v, "proxy")) == NULL)
-		return 0;
-	if ((pem = proxy_conf_read_pem(c, v, key, path)) != NULL) {
-		snprintf(pemkey, sizeof(pemkey), "%s_pem", key);
-		json_object_set_new(out, key, json_string(path));
-		json_object_set_new(out, pemkey, json_string(pem));
-		explicit_bzero(pem, strlen(pem));
-		free(pem);
-	}
-	free(path);
-	return 1;
 }
 
 /* host:port as clients reach the proxy, for the PAC file. */
@@ -154,13 +78,13 @@ proxy_conf_parse(struct cfg_ctx *c, const struct ynode *map)
 		return NULL;
 	cfg_check_keys(c, map, "proxy", keys);
 	out = json_object();
-	cert = proxy_conf_pem(c, map, "tls_certificate", out);
-	key = proxy_conf_pem(c, map, "tls_key", out);
+	cert = cfg_pem(c, map, "proxy", "tls_certificate", out);
+	key = cfg_pem(c, map, "proxy", "tls_key", out);
 	if (cert != key)
 		cfg_error(c, map, "proxy", "tls_certificate and tls_key go "
 		    "together: give both, or neither for a self-signed "
 		    "certificate");
-	proxy_conf_pem(c, map, "client_ca", out);
+	cfg_pem(c, map, "proxy", "client_ca", out);
 	if ((v = ynode_get(map, "client_certificate_required")) != NULL) {
 		if (ynode_bool(v, &b) == -1)
 			cfg_error(c, v, "proxy", "client_certificate_required: "

@@ -1,8 +1,9 @@
 /*
- * In the parent: the proxy's self-signed certificate, made once and kept
- * in the state directory so clients that pinned it keep working across
- * restarts.  The role cannot write there (it runs unprivileged), hence
- * this file, linked into vnf-brokerd.
+ * In the parent: the self-signed certificates of the proxy's TLS listener
+ * and of the control API, made once and kept in the state directory so
+ * clients that pinned them keep working across restarts.  The roles cannot
+ * write there (they run unprivileged), hence this file, linked into
+ * vnf-brokerd.
  */
 #include "config.h"
 
@@ -89,8 +90,10 @@ out:
 	return rc;
 }
 
-int
-proxy_keys_prepare(struct broker_config *conf, char **cause)
+/* One role's listener: see proxy_keys_prepare(). */
+static int
+proxy_keys_one(struct broker_config *conf, enum role_id role,
+    const char *listener, const char *file, const char *cn, char **cause)
 {
 	const char *state_dir = conf->state_dir;
 	char *cpath, *kpath, *cert = NULL, *key = NULL;
@@ -98,20 +101,21 @@ proxy_keys_prepare(struct broker_config *conf, char **cause)
 	size_t i;
 	int rc = -1;
 
-	if (!conf->roles[ROLE_PROXY].enabled)
+	if (!conf->roles[role].enabled)
 		return 0;
 	for (i = 0; i < conf->nlisteners; i++)
-		if (strcmp(conf->listeners[i].name, "proxy_tls") == 0)
+		if (strcmp(conf->listeners[i].name, listener) == 0)
 			break;
 	if (i == conf->nlisteners)
 		return 0;
-	if (conf->role_settings[ROLE_PROXY] == NULL)
-		conf->role_settings[ROLE_PROXY] = json_object();
-	settings = conf->role_settings[ROLE_PROXY];
-	if (json_object_get(settings, "tls_certificate_pem") != NULL)
+	if (conf->role_settings[role] == NULL)
+		conf->role_settings[role] = json_object();
+	settings = conf->role_settings[role];
+	if (json_object_get(settings, "tls_certificate_pem") != NULL ||
+	    json_object_get(settings, "tls_certificate") != NULL)
 		return 0;
-	cpath = xasprintf("%s/proxy-tls.crt", state_dir);
-	kpath = xasprintf("%s/proxy-tls.key", state_dir);
+	cpath = xasprintf("%s/%s.crt", state_dir, file);
+	kpath = xasprintf("%s/%s.key", state_dir, file);
 	cert = proxy_keys_read(cpath);
 	key = proxy_keys_read(kpath);
 	if (cert == NULL || key == NULL) {
@@ -119,15 +123,15 @@ proxy_keys_prepare(struct broker_config *conf, char **cause)
 		if (key != NULL)
 			explicit_bzero(key, strlen(key));
 		free(key);
-		if (proxy_tls_selfsigned(&cert, &key, cause) != 0)
+		if (proxy_tls_selfsigned(cn, &cert, &key, cause) != 0)
 			goto out;
 		if (proxy_keys_write(kpath, key) != 0 ||
 		    proxy_keys_write(cpath, cert) != 0) {
 			*cause = xasprintf("%s: %s", kpath, strerror(errno));
 			goto out;
 		}
-		log_info("made a self-signed certificate for the proxy: %s",
-		    cpath);
+		log_info("made a self-signed certificate for listen.%s: %s",
+		    listener, cpath);
 	}
 	json_object_set_new(settings, "tls_certificate", json_string(cpath));
 	json_object_set_new(settings, "tls_certificate_pem", json_string(cert));
@@ -141,4 +145,14 @@ out:
 	free(cpath);
 	free(kpath);
 	return rc;
+}
+
+int
+proxy_keys_prepare(struct broker_config *conf, char **cause)
+{
+	if (proxy_keys_one(conf, ROLE_PROXY, "proxy_tls", "proxy-tls",
+	    "vnf-broker proxy", cause) != 0)
+		return -1;
+	return proxy_keys_one(conf, ROLE_ENGINE, "api", "api-tls",
+	    "vnf-broker api", cause);
 }

@@ -48,7 +48,8 @@ proxy_tls_bio_text(BIO *b)
 }
 
 int
-proxy_tls_selfsigned(char **cert_pem, char **key_pem, char **cause)
+proxy_tls_selfsigned(const char *cn, char **cert_pem, char **key_pem,
+    char **cause)
 {
 	EVP_PKEY *pkey = NULL;
 	X509 *x = NULL;
@@ -77,7 +78,7 @@ proxy_tls_selfsigned(char **cert_pem, char **key_pem, char **cause)
 	}
 	name = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"vnf-broker proxy", -1, -1, 0);
+	    (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(x, name);
 	X509V3_set_ctx_nodb(&v3);
 	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
@@ -221,7 +222,7 @@ proxy_tls_context(json_t *s, char **cause)
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"vbproxy",
 	    7);
 	if (cert == NULL || key == NULL) {
-		if (proxy_tls_selfsigned(&gcert, &gkey, cause) != 0)
+		if (proxy_tls_selfsigned("vnf-broker", &gcert, &gkey, cause) != 0)
 			goto fail;
 		log_warn("no tls_certificate configured: using a self-signed "
 		    "certificate made at start");

@@ -17,6 +17,7 @@
 SSL_CTX	*proxy_tls_context(json_t *settings, char **cause);
 
 /* A new EC P-256 key and self-signed certificate, as PEM (caller frees). */
-int	proxy_tls_selfsigned(char **cert_pem, char **key_pem, char **cause);
+int	proxy_tls_selfsigned(const char *cn, char **cert_pem, char **key_pem,
+	    char **cause);
 
 #endif

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "broker/priv-proto.h"
-#include "broker/role.h"
+#include "broker/role-int.h"
 #include "common/error.h"
 #include "common/ipc.h"
 #include "common/log.h"
@@ -25,6 +25,7 @@
 struct role_pending {
 	uint32_t	 id;
 	role_socket_cb	 cb;	/* NULL once cancelled */
+	role_request_cb	 rcb;	/* role_request(): the reply callback */
 	void		*arg;
 };
 
@@ -46,11 +47,13 @@ struct role_rt {
 	 */
 	struct role_pending	*pending;
 	size_t			 npending;
+	struct role_spares	*spares;	/* sockets made ahead */
 	int			 status;
 };
 
 static const struct ipc_type role_msgs[] = {
 	{ PRIV_SOCKET_OK, "SOCKET_OK", 0, 0, 1 },
+	{ PRIV_OK, "OK", 0, 0, 0 },
 	{ PRIV_ERROR, "ERROR", sizeof(struct priv_error),
 	    sizeof(struct priv_error), 0 },
 	{ PRIV_CONFIG, "CONFIG", sizeof(struct priv_config),
@@ -118,6 +121,26 @@ role_answer(struct role_rt *rt, const struct ipc_msg *msg)
 	memmove(&rt->pending[i], &rt->pending[i + 1],
 	    (rt->npending - i - 1) * sizeof(*rt->pending));
 	rt->npending--;
+	/* H2: state: a role_request() reply */
+	if (p.rcb != NULL || msg->hdr.type == PRIV_OK) {
+		if (msg->hdr.type == PRIV_SOCKET_OK) {
+			close(msg->fd);
+			if (p.rcb != NULL)
+				p.rcb(VB_EPROTO, "unexpected socket", p.arg);
+			return;
+		}
+		if (msg->hdr.type == PRIV_OK) {
+			if (p.rcb != NULL)
+				p.rcb(0, NULL, p.arg);
+			else if (p.cb != NULL)
+				p.cb(VB_EPROTO, "unexpected reply", p.arg);
+			return;
+		}
+		memcpy(&err, msg->data, sizeof(err));
+		err.message[sizeof(err.message) - 1] = '\0';
+		p.rcb(err.code < 0 ? err.code : VB_EPROTO, err.message, p.arg);
+		return;
+	}
 	if (msg->hdr.type == PRIV_SOCKET_OK) {
 		if (p.cb != NULL)
 			p.cb(msg->fd, NULL, p.arg);
@@ -186,6 +209,7 @@ role_on_ipc(evutil_socket_t fd, short what, void *arg)
 			fatal("bad message from the parent: %s", why);
 		switch (row->type) {
 		case PRIV_SOCKET_OK:
+		case PRIV_OK:
 		case PRIV_ERROR:
 			role_answer(rt, &msg);
 			break;
@@ -197,6 +221,8 @@ role_on_ipc(evutil_socket_t fd, short what, void *arg)
 				fatal("%s", cause);
 			json_decref(rt->config);
 			rt->config = conf;
+			/* a view follows every attach and detach */
+			role_spares_flush(rt->spares);
 			rt->have_config = 1;
 			log_debug("configuration generation %u, %llu bytes",
 			    pc.generation, (unsigned long long)pc.size);
@@ -237,6 +263,7 @@ role_on_term(evutil_socket_t sig, short what, void *arg)
 		return;
 	rt->stopping = 1;
 	log_info("stopping");
+	role_spares_stop(rt->spares);
 	rt->ev_grace = evtimer_new(rt->base, role_on_grace, rt);
 	evtimer_add(rt->ev_grace, &tv);
 	if (rt->hooks.on_stop != NULL)
@@ -296,6 +323,7 @@ role_init(const char *name, const struct role_hooks *hooks, char **cause)
 	event_add(rt->ev_ipc, NULL);
 	rt->ev_term = evsignal_new(rt->base, SIGTERM, role_on_term, rt);
 	evsignal_add(rt->ev_term, NULL);
+	rt->spares = role_spares_new(rt);
 	return rt;
 }
 
@@ -311,8 +339,20 @@ role_config(struct role_rt *rt)
 	return rt->config;
 }
 
+/* A spare socket if there is one, else the parent's. */
 long
 role_socket(struct role_rt *rt, const char *network, int domain,
+    role_socket_cb cb, void *arg)
+{
+	long h;
+
+	if ((h = role_spare_socket(rt->spares, network, domain, cb, arg)) > 0)
+		return h;
+	return role_socket_ask(rt, network, domain, cb, arg);
+}
+
+long
+role_socket_ask(struct role_rt *rt, const char *network, int domain,
     role_socket_cb cb, void *arg)
 {
 	struct priv_socket_req req;
@@ -337,6 +377,7 @@ role_socket(struct role_rt *rt, const char *network, int domain,
 	    sizeof(*rt->pending));
 	rt->pending[rt->npending].id = rt->next_id;
 	rt->pending[rt->npending].cb = cb;
+	rt->pending[rt->npending].rcb = NULL;
 	rt->pending[rt->npending].arg = arg;
 	rt->npending++;
 	if (++rt->next_id == 0)
@@ -344,11 +385,41 @@ role_socket(struct role_rt *rt, const char *network, int domain,
 	return (long)rt->pending[rt->npending - 1].id;
 }
 
+/* H2: state */
+long
+role_request(struct role_rt *rt, int type, const void *payload, size_t len,
+    int fd, role_request_cb cb, void *arg)
+{
+	struct role_pending *p;
+	int r;
+
+	if (rt->npending >= ROLE_PENDING_MAX)
+		return -EBUSY;
+	if ((r = ipc_send(PRIV_FD, (uint16_t)type, rt->next_id, payload, len,
+	    fd)) != 0)
+		return r;
+	rt->pending = xreallocarray(rt->pending, rt->npending + 1,
+	    sizeof(*rt->pending));
+	p = &rt->pending[rt->npending++];
+	memset(p, 0, sizeof(*p));
+	p->id = rt->next_id;
+	p->rcb = cb;
+	p->arg = arg;
+	if (++rt->next_id == 0)
+		rt->next_id = 1;
+	return (long)p->id;
+}
+/* end H2: state */
+
 void
 role_socket_cancel(struct role_rt *rt, long handle)
 {
 	size_t i;
 
+	if (handle >= ROLE_SPARE_HANDLE_BASE) {
+		role_spare_cancel(rt->spares, handle);
+		return;
+	}
 	for (i = 0; i < rt->npending; i++) {
 		if ((long)rt->pending[i].id == handle) {
 			rt->pending[i].cb = NULL;
@@ -376,6 +447,7 @@ role_free(struct role_rt *rt)
 {
 	if (rt == NULL)
 		return;
+	role_spares_free(rt->spares);
 	if (rt->ev_grace != NULL)
 		event_free(rt->ev_grace);
 	event_free(rt->ev_term);

@@ -53,7 +53,8 @@ json_t	*role_config(struct role_rt *rt);
 
 /*
  * Ask the parent for a socket in network (AF_INET or AF_INET6,
- * SOCK_STREAM).  Returns a request handle > 0, or a negative code when the
+ * SOCK_STREAM).  When a spare made earlier in that network is at hand
+ * (role-spare.c), it is served instead, on the loop's next turn.  Returns a request handle > 0, or a negative code when the
  * request cannot be sent (too many in flight, channel down); cb is not
  * called then.  role_socket_cancel() drops a pending request: its socket,
  * if it still arrives, is closed.
@@ -61,6 +62,22 @@ json_t	*role_config(struct role_rt *rt);
 long	role_socket(struct role_rt *rt, const char *network, int domain,
 	    role_socket_cb cb, void *arg);
 void	role_socket_cancel(struct role_rt *rt, long handle);
+
+/* H2: state */
+/*
+ * Reply callback of role_request(): code 0 is PRIV_OK (msg NULL), else
+ * the parent's PRIV_ERROR code and message (or a local failure).
+ */
+typedef void	(*role_request_cb)(int code, const char *msg, void *arg);
+/*
+ * Send the parent a request of type with payload (len bytes) and, when fd
+ * >= 0, a descriptor (the caller keeps its copy).  Shares the in-flight
+ * table with role_socket().  Returns a handle > 0, or a negative code
+ * when it cannot be sent (cb is not called then).
+ */
+long	role_request(struct role_rt *rt, int type, const void *payload,
+	    size_t len, int fd, role_request_cb cb, void *arg);
+/* end H2: state */
 
 /* Run the event loop; returns the process exit status. */
 int	role_run(struct role_rt *rt);

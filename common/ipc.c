@@ -1,9 +1,11 @@
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -206,4 +208,31 @@ ipc_msg_clear(struct ipc_msg *msg)
 	if (msg->fd >= 0)
 		close(msg->fd);
 	msg->fd = -1;
+}
+
+int
+ipc_memfd(const char *name, const char *text, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+	int fd, e;
+
+	if ((fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1)
+		return -errno;
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
+		goto fail;
+	return fd;
+fail:
+	e = errno ? -errno : -EIO;
+	close(fd);
+	return e;
 }

@@ -70,4 +70,12 @@ int	ipc_check(const struct ipc_msg *msg, const struct ipc_type *table,
 /* Close the message's descriptor if it has one. */
 void	ipc_msg_clear(struct ipc_msg *msg);
 
+/*
+ * A sealed memfd holding len bytes of text: how payloads larger than a
+ * message (a configuration view, a registered object) travel with one.
+ * Returns the descriptor, or a negative errno.  The receiver checks the
+ * seals and the size before reading.
+ */
+int	ipc_memfd(const char *name, const char *text, size_t len);
+
 #endif

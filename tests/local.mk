@@ -55,9 +55,34 @@ EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-ipc.c
 EXTRA_DIST += tests/fuzz/corpus/config/good.yaml
 
 # Integration tests: real namespaces, real processes (root; skip otherwise).
+# H2: the registry and the state directory, through the API (root).
+TESTS += tests/integration/engine-state.sh
+EXTRA_DIST += tests/integration/engine-state.sh docs/api-registry.md
+check_PROGRAMS += tests/unit/broker/test-parent-state
+TESTS += tests/unit/broker/test-parent-state
+tests_unit_broker_test_parent_state_SOURCES = \
+	tests/unit/broker/test-parent-state.c broker/parent-state.c
+tests_unit_broker_test_parent_state_CFLAGS = $(UNIT_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_broker_test_parent_state_LDADD = broker/libparent.a \
+	provider/libprovider.a netns/libnetns.a common/libcommon.a \
+	$(YAML_LIBS) $(JANSSON_LIBS) $(LIBNL_LIBS) $(PCRE2_LIBS) \
+	$(CMOCKA_LIBS)
 TESTS += tests/integration/broker-netns.sh
 EXTRA_DIST += tests/integration/broker-netns.sh \
 	tests/integration/lib/common.sh tests/integration/lib/name-server.py
+
+# The control API: the OpenAPI document checked against a running engine,
+# and vnf-brokerctl against the same (real vnf-brokerd, engine role).
+TESTS += tests/integration/engine-openapi.sh tests/integration/brokerctl.sh
+EXTRA_DIST += tests/integration/engine-openapi.sh \
+	tests/integration/brokerctl.sh tests/integration/lib/engine.sh \
+	tests/integration/lib/openapi-check.py
+
+# H3: operations, jobs, health and bootstrap of the engine role against
+# VyOS simulators (real vnf-brokerd, engine role, curl on the unix socket).
+TESTS += tests/integration/engine-ops.sh
+EXTRA_DIST += tests/integration/engine-ops.sh
 
 # Documentation: every configuration key has its entry in the man page.
 TESTS += tests/docs-keys.sh

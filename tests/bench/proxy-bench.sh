@@ -4,7 +4,8 @@
 #
 #   top_builddir=... top_srcdir=... tests/bench/proxy-bench.sh
 #   env: VBP_BENCH_BYTES (default 1 GiB each way), VBP_BENCH_IDLE (10000
-#   idle tunnels), VBP_BENCH_SECS (3 s of requests), VBP_BROKERD
+#   idle tunnels), VBP_BENCH_SECS (3 s of requests), VBP_BROKERD,
+#   VBP_BENCH_ONLY (a list of: direct vnf-broker tinyproxy squid)
 #
 # Figures: throughput down and up through one tunnel (MiB/s), CONNECT
 # setup latency (median and p99 of 300, ms), CONNECT + small exchange per
@@ -370,7 +371,7 @@ idle() {
 printf '%-12s %10s %10s %14s %10s %12s %10s %9s\n' proxy "down MiB/s" \
     "up MiB/s" "setup ms p50/99" "CONNECT/s" "KiB/idle tun" "CPU s/GiB" \
     "machine%"
-for name in direct vnf-broker tinyproxy squid; do
+for name in ${VBP_BENCH_ONLY:-direct vnf-broker tinyproxy squid}; do
 	pid=$(pid_of $name)
 	c0=$( [ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
 	s0=$(sys_ticks)

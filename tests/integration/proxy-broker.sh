@@ -275,6 +275,34 @@ check "name with the DNS suffix reaches lab A" has "$out" "^lab-A"
 out=$($CX -U ops:secret -k https://198.18.1.10.vbp-nb.vnf.test:8443/ 2>&1)
 check "ADDRESS.NETWORK.suffix of an appliance reaches lab B" has "$out" "^lab-B"
 
+# --- spare sockets (made ahead in each network used) go to the right one
+# Both networks have been used: from here on most tunnels get a spare.
+# Same address in both, so a spare given for the wrong network would
+# reach the wrong lab.
+spare_ok=0
+for i in 1 2 3 4 5 6; do
+	a=$($CX -U ops:secret -k https://vnf-a:8443/s$i 2>&1)
+	b=$($CX -U ops:secret -k https://vnf-b:8443/s$i 2>&1)
+	has "$a" "^lab-A GET /s$i" && has "$b" "^lab-B GET /s$i" &&
+	    spare_ok=$((spare_ok + 1))
+done
+check "12 tunnels alternating between the networks each reach their own" \
+    [ "$spare_ok" -eq 6 ]
+# The role keeps a few unconnected sockets per network and family: with
+# no tunnel open, the sockets it holds that are neither its listeners nor
+# its channel (not in its namespace's tcp, tcp6 or unix tables) are
+# spares, at most ROLE_SPARE_PER (4) for each of the two networks.
+prole=$(pgrep -P "$BPID" -x vnf-broker-prox | head -1)
+nspare=0
+for ino in $(ls -l /proc/"$prole"/fd 2>/dev/null |
+    sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p'); do
+	cat /proc/"$prole"/net/tcp /proc/"$prole"/net/tcp6 \
+	    /proc/"$prole"/net/unix 2>/dev/null | grep -qw "$ino" ||
+	    nspare=$((nspare + 1))
+done
+check "the proxy role holds spare sockets, 1 to 8 ($nspare)" \
+    [ "$nspare" -ge 1 -a "$nspare" -le 8 ]
+
 # --- TLS to the proxy
 out=$($CT -U ops:secret -k https://vnf-a:8443/t 2>&1)
 check "TLS to the proxy, CONNECT to lab A" has "$out" "^lab-A GET /t"

@@ -1,0 +1,911 @@
+/*
+ * engine-jobs.c: the engine's job machinery: jobs made, queued on the
+ * runner's pool (key: the appliance), run on a worker, and finished on
+ * the loop; the workers' mailbox; sockets in an appliance's network,
+ * asked of the parent on the loop for a worker.  The design is in the
+ * comment at the top of engine-ops.c.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "broker/engine.h"
+#include "broker/engine-ops-int.h"
+#include "broker/role.h"
+#include "common/diag.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "provider/bootstrap.h"
+#include "provider/dict.h"
+#include "provider/health.h"
+#include "provider/runner.h"
+#include "provider/schema.h"
+
+
+/* Settings (api:) with defaults. */
+long
+ops_setting(struct engine *e, const char *key, long def)
+{
+	json_t *v = e->settings != NULL ? json_object_get(e->settings, key) :
+	    NULL;
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		return (long)json_integer_value(v);
+	return def;
+}
+
+void
+ops_wakeup(struct engine_ops *ops)
+{
+	char c = 1;
+	ssize_t n;
+
+	do
+		n = write(ops->wake[1], &c, 1);
+	while (n == -1 && errno == EINTR);
+	/* EAGAIN: the pipe is full, so the loop is woken already. */
+}
+
+/*
+ * Sockets: the worker side (ops_socket) and the loop side (sock_serve).
+ */
+
+/* Drop one reference (mu held); the last closes and frees. */
+void
+ops_sockreq_unref(struct ops_sockreq *sr)
+{
+	if (--sr->refs > 0)
+		return;
+	if (sr->fd != -1)
+		close(sr->fd);
+	pthread_cond_destroy(&sr->cv);
+	free(sr->appliance);
+	free(sr->network);
+	free(sr->address);
+	free(sr->msg);
+	free(sr);
+}
+
+/* Loop thread: the parent's answer. */
+static void
+sock_reply(int fd, const char *msg, void *arg)
+{
+	struct ops_sockreq *sr = arg;
+	struct engine_ops *ops = sr->ops;
+
+	pthread_mutex_lock(&ops->mu);
+	if (sr->abandoned) {
+		if (fd >= 0)
+			close(fd);
+	} else {
+		sr->fd = fd;
+		if (fd < 0)
+			sr->msg = xstrdup(msg != NULL ? msg :
+			    "the parent gave no socket");
+	}
+	sr->done = 1;
+	pthread_cond_signal(&sr->cv);
+	ops_sockreq_unref(sr);
+	pthread_mutex_unlock(&ops->mu);
+}
+
+/* Is host (an address literal) inside prefix "ADDR/LEN"? */
+static int
+addr_in_prefix(int domain, const void *host, const char *prefix)
+{
+	unsigned char net[16];
+	const unsigned char *h = host;
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *ep;
+	long bits;
+	int len = domain == AF_INET ? 4 : 16, i;
+
+	if (prefix == NULL || strlen(prefix) >= sizeof(buf))
+		return 0;
+	strcpy(buf, prefix);
+	if ((slash = strchr(buf, '/')) == NULL)
+		return 0;
+	*slash++ = '\0';
+	bits = strtol(slash, &ep, 10);
+	if (*ep != '\0' || bits < 0 || bits > len * 8)
+		return 0;
+	if (inet_pton(domain, buf, net) != 1)
+		return 0;
+	for (i = 0; i < len && bits > 0; i++, bits -= 8) {
+		unsigned char m = bits >= 8 ? 0xff :
+		    (unsigned char)(0xff << (8 - bits));
+
+		if ((h[i] & m) != (net[i] & m))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * May an operation of this appliance connect to host?  Its own address,
+ * or an address inside one of its network's prefixes (addresses or
+ * routes): never another network, never a name.
+ */
+static int
+sock_allowed(struct engine *e, const struct ops_sockreq *sr, char **why)
+{
+	unsigned char h[16], a[16];
+	json_t *net, *v, *r;
+	size_t i;
+
+	if (inet_pton(sr->domain, sr->host, h) != 1) {
+		*why = xasprintf("%s is not an address literal", sr->host);
+		return 0;
+	}
+	if (sr->address != NULL && inet_pton(sr->domain, sr->address, a) == 1 &&
+	    memcmp(a, h, sr->domain == AF_INET ? 4 : 16) == 0)
+		return 1;
+	if ((net = engine_network(e, sr->network)) != NULL) {
+		json_array_foreach(json_object_get(net, "addresses"), i, v)
+			if (addr_in_prefix(sr->domain, h,
+			    json_string_value(v)))
+				return 1;
+		json_array_foreach(json_object_get(net, "routes"), i, r)
+			if (addr_in_prefix(sr->domain, h,
+			    json_string_value(json_object_get(r, "to"))))
+				return 1;
+	}
+	*why = xasprintf("%s is outside network %s of appliance %s", sr->host,
+	    sr->network, sr->appliance);
+	return 0;
+}
+
+/* Loop thread: ask the parent for the sockets workers wait for. */
+static void
+sock_serve(struct engine_ops *ops, struct ops_sockreq *sr)
+{
+	char *why = NULL;
+	long h;
+
+	if (sr->abandoned)
+		goto unref;
+	if (ops->stopping) {
+		sr->msg = xstrdup("the engine is stopping");
+		goto fail;
+	}
+	if (!sock_allowed(ops->e, sr, &why)) {
+		sr->msg = why;
+		goto fail;
+	}
+	pthread_mutex_lock(&ops->mu);
+	sr->refs++;
+	pthread_mutex_unlock(&ops->mu);
+	h = role_socket(ops->e->rt, sr->network, sr->domain, sock_reply, sr);
+	if (h > 0) {
+		sr->handle = h;
+		goto unref;
+	}
+	pthread_mutex_lock(&ops->mu);
+	sr->refs--;
+	pthread_mutex_unlock(&ops->mu);
+	sr->msg = xasprintf("cannot ask the parent for a socket in %s "
+	    "(too many requests in flight, or the channel is down)",
+	    sr->network);
+fail:
+	pthread_mutex_lock(&ops->mu);
+	sr->done = 1;
+	pthread_cond_signal(&sr->cv);
+	ops_sockreq_unref(sr);
+	pthread_mutex_unlock(&ops->mu);
+	return;
+unref:
+	pthread_mutex_lock(&ops->mu);
+	ops_sockreq_unref(sr);
+	pthread_mutex_unlock(&ops->mu);
+}
+
+/* Connect fd to host:port within timeout_ms; leaves it blocking. */
+static int
+sock_connect(int fd, int domain, const char *host, int port, int timeout_ms,
+    char **cause)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct pollfd pfd;
+	socklen_t sl, len;
+	int fl, err = 0, rc;
+
+	memset(&ss, 0, sizeof(ss));
+	if (domain == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		inet_pton(AF_INET, host, &sin->sin_addr);
+		len = sizeof(*sin);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, host, &sin6->sin6_addr);
+		len = sizeof(*sin6);
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		*cause = xasprintf("fcntl: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
+		err = errno;
+		if (err == EINPROGRESS) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			do
+				rc = poll(&pfd, 1, timeout_ms);
+			while (rc == -1 && errno == EINTR);
+			if (rc == 1) {
+				sl = sizeof(err);
+				if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+				    &sl) == -1)
+					err = errno;
+			} else
+				err = rc == 0 ? ETIMEDOUT : errno;
+		}
+	}
+	if (err != 0) {
+		*cause = xasprintf("connect %s:%d: %s", host, port,
+		    err == ETIMEDOUT ? "timed out" : strerror(err));
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return 0;
+}
+
+/* Worker thread: the runner's open_socket for one appliance. */
+static int
+ops_socket(void *arg, const char *host, int port, int timeout_ms,
+    char **cause)
+{
+	struct ops_job *j = arg;
+	struct engine_ops *ops = j->ops;
+	struct ops_sockreq *sr;
+	struct in6_addr a6;
+	struct timespec ts;
+	int fd, rc = 0, domain;
+
+	*cause = NULL;
+	if (timeout_ms <= 0)
+		timeout_ms = OPS_SOCKET_TIMEOUT_MS;
+	if (host == NULL)
+		host = j->address;
+	if (host == NULL || strlen(host) >= INET6_ADDRSTRLEN) {
+		*cause = xstrdup("no address to connect to");
+		return -1;
+	}
+	sr = xcalloc(1, sizeof(*sr));
+	if (inet_pton(AF_INET, host, &a6) == 1)
+		sr->domain = AF_INET;
+	else if (inet_pton(AF_INET6, host, &a6) == 1)
+		sr->domain = AF_INET6;
+	else {
+		free(sr);
+		*cause = xasprintf("%s: not an address literal (the engine "
+		    "resolves no names in guest networks)", host);
+		return -1;
+	}
+	strcpy(sr->host, host);
+	domain = sr->domain;
+	sr->ops = ops;
+	sr->appliance = xstrdup(j->appliance);
+	sr->network = xstrdup(j->network);
+	sr->address = j->address != NULL ? xstrdup(j->address) : NULL;
+	sr->fd = -1;
+	sr->refs = 2;
+	pthread_cond_init(&sr->cv, NULL);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&ops->mu);
+	if (ops->sock_tail != NULL)
+		ops->sock_tail->next = sr;
+	else
+		ops->sock_head = sr;
+	ops->sock_tail = sr;
+	pthread_mutex_unlock(&ops->mu);
+	ops_wakeup(ops);
+
+	pthread_mutex_lock(&ops->mu);
+	while (!sr->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&sr->cv, &ops->mu, &ts);
+	if (!sr->done) {
+		sr->abandoned = 1;
+		*cause = xasprintf("no socket in network %s from the parent "
+		    "within %d ms", j->network, timeout_ms);
+		fd = -1;
+	} else if (sr->fd < 0) {
+		*cause = xasprintf("no socket in network %s: %s", j->network,
+		    sr->msg != NULL ? sr->msg : "refused");
+		fd = -1;
+	} else {
+		fd = sr->fd;
+		sr->fd = -1;
+	}
+	ops_sockreq_unref(sr);
+	pthread_mutex_unlock(&ops->mu);
+	if (fd == -1)
+		return -1;
+	if (sock_connect(fd, domain, host, port, timeout_ms, cause) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Worker thread: callbacks to the management server, from our own
+ * namespace, to an address literal. */
+static int
+ops_callback_socket(void *arg, const char *host, int port, int timeout_ms,
+    char **cause)
+{
+	struct in6_addr a;
+	int domain, fd;
+
+	(void)arg;
+	if (timeout_ms <= 0)
+		timeout_ms = OPS_SOCKET_TIMEOUT_MS;
+	if (inet_pton(AF_INET, host, &a) == 1)
+		domain = AF_INET;
+	else if (inet_pton(AF_INET6, host, &a) == 1)
+		domain = AF_INET6;
+	else {
+		*cause = xasprintf("%s: callbacks go to an address literal",
+		    host);
+		return -1;
+	}
+	if ((fd = socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		*cause = xasprintf("socket: %s", strerror(errno));
+		return -1;
+	}
+	if (sock_connect(fd, domain, host, port, timeout_ms, cause) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * SSH host keys: trusted on first use, remembered for the life of the
+ * engine (it has no state of its own); a dictionary that pins keys
+ * (pinned_sha256) does not need this.
+ */
+static int
+ops_hostkey(void *arg, const char *host, int port, const char *fp,
+    char **known)
+{
+	struct ops_job *j = arg;
+	struct engine_ops *ops = j->ops;
+	const char *k;
+	char key[300];
+	int rc = 0;
+
+	*known = NULL;
+	snprintf(key, sizeof(key), "%s %s:%d", j->appliance, host, port);
+	pthread_mutex_lock(&ops->mu);
+	if ((k = json_string_value(json_object_get(ops->hostkeys, key))) !=
+	    NULL)
+		*known = xstrdup(k);
+	else if (json_object_size(ops->hostkeys) >= OPS_MAX_HOSTKEYS)
+		rc = -1;
+	else
+		json_object_set_new(ops->hostkeys, key, json_string(fp));
+	pthread_mutex_unlock(&ops->mu);
+	return rc;
+}
+
+/*
+ * Jobs.
+ */
+
+static int
+boot_load(void *arg, json_t **state, char **cause)
+{
+	struct ops_job *j = arg;
+
+	(void)cause;
+	pthread_mutex_lock(&j->ops->mu);
+	*state = j->boot_state != NULL ? json_deep_copy(j->boot_state) : NULL;
+	pthread_mutex_unlock(&j->ops->mu);
+	return 0;
+}
+
+static int
+boot_save(void *arg, json_t *state, char **cause)
+{
+	struct ops_job *j = arg;
+
+	(void)cause;
+	pthread_mutex_lock(&j->ops->mu);
+	json_decref(j->boot_state);
+	j->boot_state = json_deep_copy(state);
+	pthread_mutex_unlock(&j->ops->mu);
+	return 0;
+}
+
+/* Worker thread: run one job. */
+static json_t *
+job_run(void *arg, int cancel)
+{
+	struct ops_job *j = arg;
+	struct prov_run_req rq;
+	struct prov_boot_store store;
+	struct prov_boot_opts bo;
+	json_t *res = NULL;
+
+	if (cancel)
+		return NULL;
+	__atomic_store_n(&j->state, OPS_RUNNING, __ATOMIC_RELEASE);
+	switch (j->kind) {
+	case OPS_OP:
+		memset(&rq, 0, sizeof(rq));
+		rq.service = j->service;
+		rq.operation = j->operation;
+		rq.data = j->data;
+		rq.cs_data = j->cs_data;
+		prov_run_op(j->prov->dict, &j->t, &rq, &res);
+		break;
+	case OPS_HEALTH:
+		prov_health_run(j->prov->dict, &j->t, j->cs_data, NULL, &res);
+		break;
+	case OPS_BOOT:
+		store.load = boot_load;
+		store.save = boot_save;
+		store.arg = j;
+		memset(&bo, 0, sizeof(bo));
+		bo.deadline_s = j->op_timeout_s > 0 ? j->op_timeout_s : 0;
+		bo.store = &store;
+		prov_boot_run(j->prov->dict, &j->t, j->cs_data, &bo, &res);
+		break;
+	}
+	if (res == NULL)
+		res = json_pack("{s:s, s:s}", "status", "failed", "error",
+		    "the job gave no result");
+	return res;
+}
+
+/* Worker thread: hand the result to the loop. */
+static void
+job_done(void *arg, json_t *result)
+{
+	struct ops_job *j = arg;
+	struct engine_ops *ops = j->ops;
+
+	pthread_mutex_lock(&ops->mu);
+	j->result = result;
+	j->dnext = NULL;
+	if (ops->done_tail != NULL)
+		ops->done_tail->dnext = j;
+	else
+		ops->done_head = j;
+	ops->done_tail = j;
+	pthread_mutex_unlock(&ops->mu);
+	ops_wakeup(ops);
+}
+
+const char *
+ops_job_state_name(int st)
+{
+	switch (st) {
+	case OPS_QUEUED:
+		return "queued";
+	case OPS_RUNNING:
+		return "running";
+	default:
+		return "done";
+	}
+}
+
+static const char *
+job_kind_name(enum ops_kind k)
+{
+	switch (k) {
+	case OPS_OP:
+		return "operation";
+	case OPS_HEALTH:
+		return "health";
+	default:
+		return "bootstrap";
+	}
+}
+
+/* Mask the secrets of a bootstrap result (its cs_data holds the rotated
+ * credentials in clear). */
+json_t *
+ops_mask_cs(json_t *res)
+{
+	json_t *cs = json_object_get(res, "cs_data"), *v;
+	const char *k;
+
+	json_object_foreach(cs, k, v)
+		if (prov_is_secret_name(k))
+			json_object_set_new(cs, k, json_string(PROV_RUN_MASK));
+	return res;
+}
+
+/* The job as answered by GET /v1/jobs/{id}; a new object. */
+json_t *
+ops_job_json(struct ops_job *j)
+{
+	int st = __atomic_load_n(&j->state, __ATOMIC_ACQUIRE);
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", j->id, "kind",
+	    job_kind_name(j->kind), "state", ops_job_state_name(st), "appliance",
+	    j->appliance, "created", (json_int_t)j->created);
+	if (j->service != NULL)
+		json_object_set_new(o, "service", json_string(j->service));
+	if (j->operation != NULL)
+		json_object_set_new(o, "operation", json_string(j->operation));
+	json_object_set_new(o, "href", json_sprintf("/v1/jobs/%s", j->id));
+	if (st == OPS_DONE && j->result != NULL) {
+		json_object_set_new(o, "finished", json_integer(j->finished));
+		json_object_set_new(o, "result",
+		    ops_mask_cs(json_deep_copy(j->result)));
+	}
+	return o;
+}
+
+static void
+job_reply_202(struct ops_job *j)
+{
+	struct engine_req *req = j->req;
+
+	j->req = NULL;
+	engine_reply_json(req, 202, json_pack("{s:o}", "job", ops_job_json(j)));
+}
+
+static void
+job_wait_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ops_job *j = arg;
+
+	(void)fd;
+	(void)ev;
+	if (j->req != NULL)
+		job_reply_202(j);
+}
+
+/* Drop the oldest finished jobs past api.max_jobs. */
+static void
+jobs_trim(struct engine_ops *ops)
+{
+	size_t max = (size_t)ops_setting(ops->e, "max_jobs", OPS_MAX_JOBS);
+	struct ops_job *j, *tmp;
+
+	TAILQ_FOREACH_SAFE(j, &ops->jobs, entry, tmp) {
+		if (ops->njobs_done <= max)
+			break;
+		if (j->state != OPS_DONE || j->req != NULL)
+			continue;
+		TAILQ_REMOVE(&ops->jobs, j, entry);
+		ops->njobs_done--;
+		ops_job_free(j);
+	}
+}
+
+struct ops_app *
+ops_app_lookup(struct engine_ops *ops, const char *name)
+{
+	struct ops_app *a;
+
+	TAILQ_FOREACH(a, &ops->apps, entry)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/* Record a health result: the state and the bounded history. */
+void
+ops_app_health_result(struct ops_app *a, json_t *res)
+{
+	const char *st = json_string_value(json_object_get(res, "status"));
+
+	a->hstate = st != NULL && strcmp(st, "healthy") == 0 ? "healthy" :
+	    "unhealthy";
+	json_decref(a->last);
+	a->last = json_deep_copy(res);
+	json_object_set_new(a->last, "time", json_integer(time(NULL)));
+	if (json_array_size(a->history) >= OPS_HISTORY)
+		json_array_remove(a->history, 0);
+	json_array_append_new(a->history, json_pack("{s:I, s:s, s:O}", "time",
+	    (json_int_t)time(NULL), "status", st != NULL ? st : "failed",
+	    "elapsed_ms", json_object_get(res, "elapsed_ms") != NULL ?
+	    json_object_get(res, "elapsed_ms") : json_null()));
+}
+
+/* Loop thread: one finished job. */
+static void
+job_finish(struct engine_ops *ops, struct ops_job *j)
+{
+	struct ops_app *a = ops_app_lookup(ops, j->appliance);
+
+	j->finished = time(NULL);
+	__atomic_store_n(&j->state, OPS_DONE, __ATOMIC_RELEASE);
+	if (j->wait_ev != NULL)
+		event_del(j->wait_ev);
+	if (j->kind == OPS_HEALTH && a != NULL) {
+		a->health_queued = 0;
+		ops_app_health_result(a, j->result);
+	}
+	if (j->kind == OPS_BOOT && a != NULL && a->boot == j) {
+		a->boot = NULL;
+		json_decref(a->boot_result);
+		a->boot_result = json_incref(j->result);
+		pthread_mutex_lock(&ops->mu);
+		json_decref(a->boot_state);
+		a->boot_state = j->boot_state != NULL ?
+		    json_deep_copy(j->boot_state) : NULL;
+		pthread_mutex_unlock(&ops->mu);
+	}
+	log_info("job %s %s %s%s%s%s%s: %s", j->id, job_kind_name(j->kind),
+	    j->appliance, j->service ? " " : "", j->service ? j->service : "",
+	    j->operation ? "." : "", j->operation ? j->operation : "",
+	    json_string_value(json_object_get(j->result, "status")) ?: "?");
+	ops_prov_unref(ops, j->prov);
+	j->prov = NULL;
+	if (j->req != NULL) {
+		struct engine_req *req = j->req;
+
+		j->req = NULL;
+		engine_reply_json(req, 200, ops_mask_cs(json_deep_copy(j->result)));
+	}
+	if (!j->listed) {
+		ops_job_free(j);
+		return;
+	}
+	ops->njobs_done++;
+	jobs_trim(ops);
+}
+
+/* Loop thread: the workers' mailbox. */
+void
+ops_wake_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct engine_ops *ops = arg;
+	struct ops_job *done, *j;
+	struct ops_sockreq *socks, *sr;
+	char buf[256];
+
+	(void)ev;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&ops->mu);
+	done = ops->done_head;
+	ops->done_head = ops->done_tail = NULL;
+	socks = ops->sock_head;
+	ops->sock_head = ops->sock_tail = NULL;
+	pthread_mutex_unlock(&ops->mu);
+	while ((sr = socks) != NULL) {
+		socks = sr->next;
+		sock_serve(ops, sr);
+	}
+	while ((j = done) != NULL) {
+		done = j->dnext;
+		job_finish(ops, j);
+	}
+}
+
+void
+ops_job_free(struct ops_job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->wait_ev != NULL)
+		event_free(j->wait_ev);
+	free(j->appliance);
+	free(j->network);
+	free(j->address);
+	free(j->service);
+	free(j->operation);
+	json_decref(j->data);
+	json_decref(j->cs_data);
+	json_decref(j->boot_state);
+	json_decref(j->result);
+	free(j);
+}
+
+/*
+ * A new job for appliance app (a view object): checks the provider.
+ * Returns NULL with *status and *code and *msg (allocated) set.
+ */
+struct ops_job *
+ops_job_new(struct engine_ops *ops, enum ops_kind kind, json_t *app,
+    int *status, const char **code, char **msg)
+{
+	const char *name = json_string_value(json_object_get(app, "name"));
+	const char *pname = json_string_value(json_object_get(app, "provider"));
+	const char *net = json_string_value(json_object_get(app, "network"));
+	const char *addr = json_string_value(json_object_get(app, "address"));
+	struct ops_prov *p;
+	struct ops_job *j;
+	json_t *cs;
+
+	if (pname == NULL) {
+		*status = 409;
+		*code = "conflict";
+		*msg = xasprintf("appliance %s has no provider", name);
+		return NULL;
+	}
+	if ((p = ops_prov_lookup(ops, pname)) == NULL) {
+		*status = 409;
+		*code = "conflict";
+		*msg = xasprintf("appliance %s: provider %s is not registered",
+		    name, pname);
+		return NULL;
+	}
+	if (p->dict == NULL) {
+		*status = 409;
+		*code = "conflict";
+		*msg = xasprintf("appliance %s: provider %s does not compile: "
+		    "%s", name, pname, p->error);
+		return NULL;
+	}
+	if (net == NULL) {
+		*status = 409;
+		*code = "conflict";
+		*msg = xasprintf("appliance %s has no network", name);
+		return NULL;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->ops = ops;
+	j->kind = kind;
+	snprintf(j->id, sizeof(j->id), "%s-%" PRIu64, ops->start, ++ops->seq);
+	j->appliance = xstrdup(name);
+	j->network = xstrdup(net);
+	j->address = addr != NULL ? xstrdup(addr) : NULL;
+	cs = json_object_get(app, "cs_data");
+	j->cs_data = json_is_object(cs) ? json_deep_copy(cs) : json_object();
+	if (addr != NULL && json_object_get(j->cs_data, "mgmt_ip") == NULL)
+		json_object_set_new(j->cs_data, "mgmt_ip", json_string(addr));
+	j->prov = p;
+	p->refs++;
+	j->created = time(NULL);
+	j->op_timeout_s = (int)ops_setting(ops->e, "operation_timeout",
+	    OPS_OP_TIMEOUT);
+	j->t.name = j->appliance;
+	j->t.address = j->address;
+	j->t.open_socket = ops_socket;
+	j->t.socket_arg = j;
+	j->t.hostkey_cb = ops_hostkey;
+	j->t.hostkey_arg = j;
+	j->t.callback_socket = ops_callback_socket;
+	j->t.conns = prov_run_pool_conns(ops->pool);
+	return j;
+}
+
+/* Queue j; on failure j is freed and *msg says why (429 or 503). */
+int
+ops_job_submit(struct engine_ops *ops, struct ops_job *j, int listed,
+    char **msg)
+{
+	int rc;
+
+	if (ops->stopping || ops->pool == NULL) {
+		*msg = xstrdup("the engine is stopping");
+		rc = 503;
+		goto fail;
+	}
+	rc = prov_run_pool_submit(ops->pool, j->appliance, job_run, j,
+	    job_done, j, msg);
+	if (rc != 0) {
+		rc = rc == -EAGAIN ? 429 : 503;
+		goto fail;
+	}
+	j->listed = listed;
+	if (listed)
+		TAILQ_INSERT_TAIL(&ops->jobs, j, entry);
+	return 0;
+fail:
+	ops_prov_unref(ops, j->prov);
+	j->prov = NULL;
+	ops_job_free(j);
+	return rc;
+}
+
+/* Answer now when done within wait seconds, else 202 {job}. */
+void
+ops_job_wait(struct engine_ops *ops, struct ops_job *j, struct engine_req *req,
+    long wait)
+{
+	struct timeval tv;
+
+	if (wait == 0) {
+		engine_reply_json(req, 202, json_pack("{s:o}", "job",
+		    ops_job_json(j)));
+		return;
+	}
+	/*
+	 * A client that goes away cancels nothing: the request stays valid
+	 * until our reply (then dropped), and the job runs on.
+	 */
+	j->req = req;
+	j->wait_ev = evtimer_new(ops->e->base, job_wait_timeout, j);
+	tv.tv_sec = wait;
+	tv.tv_usec = 0;
+	evtimer_add(j->wait_ev, &tv);
+}
+
+void
+ops_reply_submit_error(struct engine_req *req, int rc, char *msg)
+{
+	if (rc == 429)
+		engine_reply_error(req, 429, "too_many_requests", NULL,
+		    "%s", msg != NULL ? msg : "queue full");
+	else
+		engine_reply_error(req, 503, "stopping", NULL, "%s",
+		    msg != NULL ? msg : "the engine is stopping");
+	free(msg);
+}
+
+/* The wait a client asked for: query ?wait=, body "wait", or api.wait. */
+int
+ops_req_wait(struct engine *e, struct engine_req *req, json_t *body, long *wait)
+{
+	const char *q = engine_req_query(req, "wait");
+	json_t *w = body != NULL ? json_object_get(body, "wait") : NULL;
+	char *ep;
+	long v;
+
+	*wait = ops_setting(e, "wait", OPS_WAIT);
+	if (q != NULL) {
+		errno = 0;
+		v = strtol(q, &ep, 10);
+		if (*q == '\0' || *ep != '\0' || errno != 0 || v < 0 ||
+		    v > OPS_MAX_WAIT) {
+			engine_reply_error(req, 400, "invalid_field",
+			    json_pack("[{s:s, s:s}]", "field", "wait",
+			    "message", "expected seconds from 0 to 3600"),
+			    "?wait=%s: expected seconds from 0 to %d", q,
+			    OPS_MAX_WAIT);
+			return -1;
+		}
+		*wait = v;
+	} else if (w != NULL) {
+		if (!json_is_integer(w) || json_integer_value(w) < 0 ||
+		    json_integer_value(w) > OPS_MAX_WAIT) {
+			engine_reply_error(req, 400, "invalid_field",
+			    json_pack("[{s:s, s:s}]", "field", "wait",
+			    "message", "expected seconds from 0 to 3600"),
+			    "wait: expected an integer from 0 to %d",
+			    OPS_MAX_WAIT);
+			return -1;
+		}
+		*wait = (long)json_integer_value(w);
+	}
+	return 0;
+}
+
+/* The appliance named in the path, or a 404 answered. */
+json_t *
+ops_req_appliance(struct engine *e, struct engine_req *req, const char *name)
+{
+	json_t *a = engine_appliance(e, name);
+
+	if (a == NULL)
+		engine_reply_error(req, 404, "not_found", NULL,
+		    "no appliance \"%s\"", name);
+	return a;
+}
