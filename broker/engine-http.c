@@ -64,7 +64,7 @@
 #define ENGINE_LINGER_MAX	(1024 * 1024)	/* bytes dropped at close */
 #define ENGINE_LINGER_SECS	2	/* seconds a closing connection waits */
 
-/* The routing table: every endpoint of docs/api-design.md. */
+/* The routing table: every endpoint of docs/api.md (and docs/api/openapi.yaml). */
 static const struct engine_route engine_routes[] = {
 	{ ENGINE_GET, "/v1/health", engine_self_health, 0 },
 	{ ENGINE_GET, "/metrics", engine_metrics_reply, 0 },

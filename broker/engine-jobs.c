@@ -660,6 +660,10 @@ job_finish(struct engine_ops *ops, struct ops_job *j)
 		    json_deep_copy(j->boot_state) : NULL;
 		pthread_mutex_unlock(&ops->mu);
 	}
+	if (j->kind == OPS_OP)
+		engine_metric_inc(ops->e, "operations", json_is_string(
+		    json_object_get(j->result, "status")) ? json_string_value(
+		    json_object_get(j->result, "status")) : "failed", 1);
 	log_info("job %s %s %s%s%s%s%s: %s", j->id, job_kind_name(j->kind),
 	    j->appliance, j->service ? " " : "", j->service ? j->service : "",
 	    j->operation ? "." : "", j->operation ? j->operation : "",
@@ -678,6 +682,41 @@ job_finish(struct engine_ops *ops, struct ops_job *j)
 	}
 	ops->njobs_done++;
 	jobs_trim(ops);
+}
+
+/* Loop thread, before a scrape: the gauges of jobs and health states. */
+void
+engine_ops_metrics(struct engine *e)
+{
+	struct engine_ops *ops = e->ops;
+	struct ops_app *a;
+	struct ops_job *j;
+	double healthy = 0, unhealthy = 0, unknown = 0, queued = 0, running = 0;
+	int st;
+
+	if (ops == NULL)
+		return;
+	TAILQ_FOREACH(a, &ops->apps, entry) {
+		if (a->hstate != NULL && strcmp(a->hstate, "healthy") == 0)
+			healthy++;
+		else if (a->hstate != NULL &&
+		    strcmp(a->hstate, "unhealthy") == 0)
+			unhealthy++;
+		else
+			unknown++;
+	}
+	TAILQ_FOREACH(j, &ops->jobs, entry) {
+		st = __atomic_load_n(&j->state, __ATOMIC_ACQUIRE);
+		if (st == OPS_QUEUED)
+			queued++;
+		else if (st == OPS_RUNNING)
+			running++;
+	}
+	engine_metric_set(e, "health_states", "healthy", healthy);
+	engine_metric_set(e, "health_states", "unhealthy", unhealthy);
+	engine_metric_set(e, "health_states", "unknown", unknown);
+	engine_metric_set(e, "jobs", "queued", queued);
+	engine_metric_set(e, "jobs", "running", running);
 }
 
 /* Loop thread: the workers' mailbox. */

@@ -174,6 +174,7 @@ engine_metrics_reply(struct engine *e, struct engine_req *req,
 	char *text;
 
 	(void)params;
+	engine_ops_metrics(e);
 	evbuffer_add_printf(b, "# HELP vnf_broker_engine_up The engine role "
 	    "is serving.\n# TYPE vnf_broker_engine_up gauge\n"
 	    "vnf_broker_engine_up 1\n");

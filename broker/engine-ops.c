@@ -291,7 +291,6 @@ engine_op_run(struct engine *e, struct engine_req *req,
 		ops_reply_submit_error(req, rc, msg);
 		return;
 	}
-	engine_metric_inc(e, "vnf_broker_operations_total", NULL, 1);
 	ops_job_wait(ops, j, req, wait);
 }
 

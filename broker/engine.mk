@@ -31,4 +31,5 @@ tests_unit_broker_test_engine_conf_LDADD = broker/libparent.a \
 
 # Integration: the API server with real TLS, tokens, unix socket, limits.
 TESTS += tests/integration/engine-api.sh
-EXTRA_DIST += tests/integration/engine-api.sh docs/api-core.md
+EXTRA_DIST += tests/integration/engine-api.sh
+EXTRA_DIST += tests/bench/api-bench.sh

@@ -57,7 +57,7 @@ EXTRA_DIST += tests/fuzz/corpus/config/good.yaml
 # Integration tests: real namespaces, real processes (root; skip otherwise).
 # H2: the registry and the state directory, through the API (root).
 TESTS += tests/integration/engine-state.sh
-EXTRA_DIST += tests/integration/engine-state.sh docs/api-registry.md
+EXTRA_DIST += tests/integration/engine-state.sh
 check_PROGRAMS += tests/unit/broker/test-parent-state
 TESTS += tests/unit/broker/test-parent-state
 tests_unit_broker_test_parent_state_SOURCES = \

@@ -1,8 +1,8 @@
 /*
  * The operation runner's speed, for tests/bench/workflow-bench.sh.
  *
- *	bench-workflow serve PORT
- *		a small HTTP/1.0 server on 127.0.0.1:PORT answering every
+ *	bench-workflow serve PORT [ADDR]
+ *		a small HTTP/1.0 server on ADDR:PORT (127.0.0.1) answering every
  *		request with a fixed JSON list (the "HTTP VNF"), 8 threads
  *	bench-workflow run DICT SERVICE OPERATION --target HOST:PORT
  *	    [--cs-data JSON] [--hostkey SHA256:...] [--count N]
@@ -84,7 +84,7 @@ serve_thread(void *arg)
 }
 
 static int
-cmd_serve(int port)
+cmd_serve(int port, const char *addr)
 {
 	struct sockaddr_in sin;
 	pthread_t th;
@@ -96,6 +96,10 @@ cmd_serve(int port)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (addr != NULL && inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+		fprintf(stderr, "bench-workflow serve: bad address %s\n", addr);
+		return 64;
+	}
 	if (bind(ls, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    listen(ls, 1024) == -1) {
 		perror("bench-workflow serve");
@@ -502,12 +506,12 @@ int
 main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "serve") == 0)
-		return cmd_serve(atoi(argv[2]));
+		return cmd_serve(atoi(argv[2]), argc >= 4 ? argv[3] : NULL);
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "cycle") == 0)
 		return cmd_cycle(argc - 1, argv + 1);
-	fprintf(stderr, "usage: bench-workflow serve PORT | run ... | "
+	fprintf(stderr, "usage: bench-workflow serve PORT [ADDR] | run ... | "
 	    "cycle ...\n");
 	return 64;
 }

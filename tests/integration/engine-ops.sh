@@ -242,7 +242,6 @@ outready() { api POST "$OP/outside/operations/Probe/get" '{}'; [ "$ST" = 200 ]; 
 wait_for 20 outready
 check "a host outside the appliance's network: failed, no socket asked" \
     is '(d["status"], "outside network" in d["error"])' "('failed', True)"
-show
 
 # --- create, list, delete through the API; the simulator's state
 api POST "$OP/a1/operations/FIREWALL_RULES/create" \
@@ -383,6 +382,20 @@ check "health GET after: healthy, last and history" \
     "('healthy', 'healthy', True)" || show
 api GET "$OP/nosuch/health"
 check "health of an unknown appliance: 404" [ "$ST" = 404 ] || show
+
+# --- what /metrics says of it (no per-appliance labels)
+api GET /metrics
+mval() { sed -n "s/^$1 \([0-9.e+]*\)$/\1/p" "$tmp/body"; }
+check "metrics: successful operations counted (>= 100)" \
+    awk -v v="$(mval 'vnf_broker_operations_total{result="success"}')" \
+    'BEGIN { exit !(v >= 100) }' || show
+check "metrics: at least one appliance healthy" \
+    awk -v v="$(mval 'vnf_broker_health_states{state="healthy"}')" \
+    'BEGIN { exit !(v >= 1) }' || show
+check "metrics: no job queued or running now" test \
+    "$(mval 'vnf_broker_jobs{state="queued"}')/$(mval 'vnf_broker_jobs{state="running"}')" = 0/0 || show
+check "metrics: no label names an appliance" sh -c \
+    "! grep -q 'a3\\|appliance=' '$tmp/body'"
 
 # --- bootstrap
 api GET "$OP/a4/bootstrap"

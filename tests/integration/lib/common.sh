@@ -20,10 +20,11 @@ need_root() {
 ok() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
 not_ok() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
 
-# check DESCRIPTION COMMAND...: pass when the command succeeds.
+# check DESCRIPTION COMMAND...: pass when the command succeeds; returns
+# non-zero on a failure, so `check ... || show` can say more.
 check() {
 	desc=$1; shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+	if "$@"; then ok "$desc"; else not_ok "$desc"; return 1; fi
 }
 
 # wait_for SECONDS COMMAND...: poll every 0.1 s until the command succeeds.
