@@ -5,7 +5,7 @@
 #   top_builddir=... top_srcdir=... tests/bench/proxy-bench.sh
 #   env: VBP_BENCH_BYTES (default 1 GiB each way), VBP_BENCH_IDLE (10000
 #   idle tunnels), VBP_BENCH_SECS (3 s of requests), VBP_BROKERD,
-#   VBP_BENCH_ONLY (a list of: direct vnf-broker tinyproxy squid)
+#   VBP_BENCH_ONLY (a list of: direct vnf-broker tinyproxy squid haproxy)
 #
 # Figures: throughput down and up through one tunnel (MiB/s), CONNECT
 # setup latency (median and p99 of 300, ms), CONNECT + small exchange per
@@ -17,6 +17,12 @@
 # runs as it does in production, its sockets made by vnf-brokerd.  Our
 # proxy authenticates (Basic, cached) and writes an audit line per
 # tunnel; the peers do neither.  The client is Python, the same for all.
+#
+# haproxy is a reference, not a peer: HAProxy in TCP mode with splice, a
+# fixed backend per port, so no CONNECT, no authentication, no audit.  It
+# shows what the best splicing relay gets on this machine, which is the
+# ceiling for a proxy's throughput here (two TCP connections instead of
+# one, on the same CPUs).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -29,6 +35,7 @@ PROXY=$top_builddir/broker/vnf-broker-proxy
 PV=43130	# vnf-broker-proxy
 PT=43131	# tinyproxy
 PS=43132	# squid
+PH=43133	# haproxy: 43133 -> 9000, 43135 -> 9002, 43136 -> 9003
 
 [ "$(id -u)" -eq 0 ] || { echo "proxy-bench: run as root"; exit 1; }
 for b in tinyproxy squid; do
@@ -43,8 +50,9 @@ done
     { echo "proxy-bench: vbp-bl or vbp-bn exists: another run?"; exit 1; }
 tmp=$(mktemp -d /tmp/vbp-bench.XXXXXX)
 chmod 777 "$tmp"
-BPID= LPID= TPID= SPID=
+BPID= LPID= TPID= SPID= HPID=
 cleanup() {
+	[ -n "$HPID" ] && kill "$HPID" 2>/dev/null
 	[ -n "$TPID" ] && kill "$TPID" 2>/dev/null
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
 	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null
@@ -308,12 +316,31 @@ EOC
 ip netns exec vbp-bn squid -N -f "$tmp/squid.conf" >"$tmp/squid.log" 2>&1 &
 SPID=$!
 
+HAPROXY=
+if command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; then
+	HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+	{
+		printf 'global\n  maxconn 4000\n  nbthread 1\n'
+		printf 'defaults\n  mode tcp\n  option splice-request\n  option splice-response\n'
+		printf '  timeout connect 5s\n  timeout client 600s\n  timeout server 600s\n'
+		for p in 9000 9002 9003; do
+			printf 'listen p%s\n  bind 127.0.0.1:%s\n  server s 198.18.2.10:%s\n' \
+			    "$p" $((PH + p - 9000)) "$p"
+		done
+	} >"$tmp/haproxy.cfg"
+	ip netns exec vbp-bn "$HAPROXY" -db -f "$tmp/haproxy.cfg" \
+	    >"$tmp/haproxy.log" 2>&1 &
+	HPID=$!
+fi
+
 i=0
 while [ $i -lt 150 ]; do
 	grep -q listening "$tmp/lab.out" 2>/dev/null &&
 	    grep -q "ready:" "$tmp/broker.log" 2>/dev/null &&
 	    ip netns exec vbp-bn ss -ltnH "sport = :$PS" | grep -q . &&
-	    ip netns exec vbp-bn ss -ltnH "sport = :$PT" | grep -q . && break
+	    ip netns exec vbp-bn ss -ltnH "sport = :$PT" | grep -q . &&
+	    { [ -z "$HPID" ] ||
+	    ip netns exec vbp-bn ss -ltnH "sport = :$PH" | grep -q .; } && break
 	sleep 0.1; i=$((i + 1))
 done
 ROLE=$(pgrep -P "$BPID" | head -1)
@@ -330,6 +357,8 @@ run() {
 	    "198.18.2.10:$PORT" "$arg" ;;
 	direct) ip netns exec vbp-bn "$PY" "$tmp/pb.py" $mode - 0 \
 	    "198.18.2.10:$PORT" "$arg" ;;
+	haproxy) ip netns exec vbp-bn "$PY" "$tmp/pb.py" $mode - 0 \
+	    "127.0.0.1:$((PH + PORT - 9000))" "$arg" ;;
 	esac
 }
 pid_of() {
@@ -337,6 +366,7 @@ pid_of() {
 	vnf-broker) echo "$ROLE" ;;
 	tinyproxy) echo "$TPID" ;;
 	squid) echo "$SPID" ;;
+	haproxy) echo "$HPID" ;;
 	*) echo "" ;;
 	esac
 }
@@ -371,7 +401,11 @@ idle() {
 printf '%-12s %10s %10s %14s %10s %12s %10s %9s\n' proxy "down MiB/s" \
     "up MiB/s" "setup ms p50/99" "CONNECT/s" "KiB/idle tun" "CPU s/GiB" \
     "machine%"
-for name in ${VBP_BENCH_ONLY:-direct vnf-broker tinyproxy squid}; do
+for name in ${VBP_BENCH_ONLY:-direct vnf-broker tinyproxy squid haproxy}; do
+	if [ "$name" = haproxy ] && [ -z "$HPID" ]; then
+		printf '%-12s %s\n' haproxy "(not installed)"
+		continue
+	fi
 	pid=$(pid_of $name)
 	c0=$( [ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
 	s0=$(sys_ticks)
@@ -385,7 +419,8 @@ for name in ${VBP_BENCH_ONLY:-direct vnf-broker tinyproxy squid}; do
 	PORT=9002
 	lat=$(run $name latency 300 2>&1 | tail -1)
 	rps=$(run $name rps "$SECS" 2>&1 | tail -1)
-	mem=$(idle $name)
+	# the reference relay is not sized for the idle test (descriptors)
+	if [ "$name" = haproxy ]; then mem="-"; else mem=$(idle $name); fi
 	if [ -n "$pid" ]; then
 		cpu=$(awk -v t=$((c1 - c0)) -v hz="$TCK" -v b="$BYTES" \
 		    'BEGIN { printf "%.2f", t / hz / (2 * b / 2^30) }')
@@ -397,4 +432,6 @@ for name in ${VBP_BENCH_ONLY:-direct vnf-broker tinyproxy squid}; do
 done
 echo "($((BYTES / 1048576)) MiB each way, $IDLE idle tunnels, $SECS s of" \
     "CONNECT+exchange with 4 clients; vnf-broker with Basic auth and audit;" \
-    "machine% = CPU busy during the transfers, $NCPU CPUs = $((NCPU * 100))%)"
+    "machine% = CPU busy during the transfers, $NCPU CPUs = $((NCPU * 100))%;" \
+    "haproxy: TCP mode with splice, fixed backends, no CONNECT: the ceiling" \
+    "of a splicing relay on this machine, not a peer)"
