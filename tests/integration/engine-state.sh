@@ -204,6 +204,18 @@ check "a network the parser refuses: 422 with the parser's words" \
     sh -c "[ '$(status "$r")' = 422 ] && printf '%s' '$(body "$r")' |
     grep -q 'outside every address'"
 check "... and nothing was attached" sh -c "! ip netns list | grep -qw ves-bad"
+# An attach that fails half-way: the namespace is made, then the veth
+# cannot reach a peer namespace that does not exist.
+r=$(api PUT /v1/networks/ves-half $J -d '{"veth": {"peer": "ves-ph",
+    "peer_netns": "ves-nosuch"}, "addresses": ["198.19.4.2/24"]}')
+check "an attach that fails half-way: an error naming the network" \
+    sh -c "[ '$(status "$r")' -ge 400 ] && printf '%s' '$(body "$r")' |
+    grep -q 'ves-half'"
+check "... rolled back: no namespace left" \
+    sh -c "! ip netns list | grep -qw ves-half"
+check "... no state file written" test ! -e "$tmp/state/networks/ves-half.json"
+r=$(api GET /v1/networks/ves-half)
+check "... and the API does not know it (404)" is "$(status "$r")" 404
 wait_for 5 ip -n ves-l1 link show ves-p1 >/dev/null 2>&1
 ip -n ves-l1 addr add 198.19.1.10/24 dev ves-p1
 ip -n ves-l1 link set ves-p1 up
