@@ -79,6 +79,8 @@ audit_write(const struct audit_rec *rec)
 	audit_str(o, "key_id", rec->key_id);
 	audit_str(o, "source", rec->source);
 	audit_str(o, "target", rec->target);
+	audit_str(o, "method", rec->method);
+	audit_str(o, "path", rec->path);
 	audit_str(o, "network", rec->network);
 	audit_str(o, "address", rec->address);
 	audit_int(o, "port", rec->port);

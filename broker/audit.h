@@ -18,6 +18,8 @@ struct audit_rec {
 	const char	*key_id;	/* certificate key id */
 	const char	*source;	/* client address:port */
 	const char	*target;	/* as the client named it */
+	const char	*method;	/* control API: the request's method */
+	const char	*path;		/* ... and its path */
 	const char	*network;
 	const char	*address;
 	long		 port;

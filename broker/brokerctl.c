@@ -262,10 +262,12 @@ yaml_node_json(yaml_document_t *doc, yaml_node_t *n, int depth)
 
 /*
  * An object for a PUT from --file: JSON, or else YAML (a broker.yaml
- * entry copied as it is).  Usage error, saying where, when neither.
+ * entry copied as it is).  NULL with *cause (allocated, saying where)
+ * when neither.
  */
 static json_t *
-parse_object_file(const char *file, const char *text, size_t len)
+parse_object_file(const char *file, const char *text, size_t len,
+    char **cause)
 {
 	yaml_parser_t p;
 	yaml_document_t doc;
@@ -273,31 +275,44 @@ parse_object_file(const char *file, const char *text, size_t len)
 	json_t *j;
 	size_t i = strspn(text, " \t\r\n");
 
+	*cause = NULL;
 	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (j == NULL && i < len && (text[i] == '{' || text[i] == '['))
-		usage_error("%s: invalid JSON at line %d, column %d: %s", file,
-		    jerr.line, jerr.column, jerr.text);
+	if (j == NULL && i < len && (text[i] == '{' || text[i] == '[')) {
+		if (asprintf(cause, "%s: invalid JSON at line %d, column %d: "
+		    "%s", file, jerr.line, jerr.column, jerr.text) < 0)
+			*cause = NULL;
+		return NULL;
+	}
 	if (j == NULL) {
 		yaml_parser_initialize(&p);
 		yaml_parser_set_input_string(&p, (const unsigned char *)text,
 		    len);
-		if (!yaml_parser_load(&p, &doc))
-			usage_error("%s:%zu:%zu: neither JSON nor YAML: %s",
-			    file, p.problem_mark.line + 1,
+		if (!yaml_parser_load(&p, &doc)) {
+			if (asprintf(cause, "%s:%zu:%zu: neither JSON nor "
+			    "YAML: %s", file, p.problem_mark.line + 1,
 			    p.problem_mark.column + 1, p.problem != NULL ?
-			    p.problem : "invalid YAML");
+			    p.problem : "invalid YAML") < 0)
+				*cause = NULL;
+			yaml_parser_delete(&p);
+			return NULL;
+		}
 		j = yaml_node_json(&doc, yaml_document_get_root_node(&doc), 0);
 		yaml_document_delete(&doc);
 		yaml_parser_delete(&p);
-		if (j == NULL)
-			usage_error("%s: a YAML document the API cannot take "
-			    "(keys must be plain strings, depth at most 64)",
-			    file);
+		if (j == NULL) {
+			if (asprintf(cause, "%s: a YAML document the API "
+			    "cannot take (keys must be plain strings, depth "
+			    "at most 64)", file) < 0)
+				*cause = NULL;
+			return NULL;
+		}
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
-		usage_error("%s: expected an object ({...} or key: value "
-		    "lines)", file);
+		if (asprintf(cause, "%s: expected an object ({...} or key: "
+		    "value lines)", file) < 0)
+			*cause = NULL;
+		return NULL;
 	}
 	return j;
 }
@@ -1000,9 +1015,20 @@ cmd_resource(const struct kind *k, int argc, char **argv)
 		body = read_file(file, &len);
 		if (!is_prov) {
 			/* JSON, or YAML as in broker.yaml; sent as JSON. */
-			json_t *obj = parse_object_file(file, body, len);
+			char *cause;
+			json_t *obj = parse_object_file(file, body, len,
+			    &cause);
 
 			free(body);
+			if (obj == NULL) {
+				char msg[512];
+
+				/* usage_error() exits: nothing may be held */
+				snprintf(msg, sizeof(msg), "%s", cause != NULL ?
+				    cause : "out of memory");
+				free(cause);
+				usage_error("%s", msg);
+			}
 			body = json_dumps(obj, JSON_COMPACT);
 			json_decref(obj);
 			if (body == NULL)
@@ -1547,7 +1573,8 @@ static void
 audit_line(char *line)
 {
 	json_t *j, *v;
-	char port[32] = "-", *p;
+	char port[32] = "-", *p, *what = NULL;
+	const char *target;
 
 	if (opt.json) {
 		fputs(line, stdout);
@@ -1564,13 +1591,20 @@ audit_line(char *line)
 	if (json_is_integer(v = json_object_get(j, "status")))
 		if (asprintf(&p, "%lld", (long long)json_integer_value(v)) < 0)
 			p = NULL;
+	/* The API's records name a method and a path instead of a target. */
+	target = jstr(j, "target");
+	if (!json_is_string(json_object_get(j, "target")) &&
+	    json_is_string(json_object_get(j, "method")) &&
+	    asprintf(&what, "%s %s", jstr(j, "method"), jstr(j, "path")) >= 0)
+		target = what;
 	printf("%-24s %-6s %-8s %-12s %-21s %-24s %-5s %-8s %s%s%s\n",
 	    jstr(j, "time"), jstr(j, "role"), jstr(j, "event"),
-	    jstr(j, "user"), jstr(j, "source"), jstr(j, "target"), port,
+	    jstr(j, "user"), jstr(j, "source"), target, port,
 	    jstr(j, "outcome"), p != NULL ? p : "", p != NULL ? " " : "",
 	    json_is_string(json_object_get(j, "reason")) ?
 	    jstr(j, "reason") : "");
 	free(p);
+	free(what);
 	json_decref(j);
 }
 

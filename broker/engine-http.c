@@ -501,17 +501,16 @@ engine_reply_raw(struct engine_req *req, int status, const char *ctype,
 	struct engine_conn *c = req->conn;
 	struct audit_rec ar;
 	struct evbuffer *out;
-	char cls[16], target[ENGINE_PATH_MAX + 48];
+	char cls[16];
 
 	audit_rec_init(&ar, "api");
 	ar.user = req->client[0] != '\0' ? req->client : NULL;
 	ar.credential = req->credential;
 	ar.source = c != NULL ? c->source : NULL;
-	/* audit_rec has no method field: the target is "METHOD PATH". */
-	if (req->path != NULL)
-		snprintf(target, sizeof(target), "%s %s", req->method_name,
-		    req->path);
-	ar.target = req->path != NULL ? target : NULL;
+	if (req->path != NULL) {
+		ar.method = req->method_name;
+		ar.path = req->path;
+	}
 	ar.reason = req->error;
 	ar.status = status;
 	ar.duration_ms = engine_ms_since(&req->t0);

@@ -104,6 +104,7 @@ struct reg_call {
 	struct engine_req	*req;
 	const struct reg_kind	*k;
 	char			 name[64];
+	char			 client[128];	/* for the log, after the reply */
 	int			 existed;
 	int			 del;
 };
@@ -459,8 +460,8 @@ reg_on_reply(int code, const char *msg, void *arg)
 
 	if (code == 0) {
 		if (c->del) {
-			log_info("%s: %s %s deleted", engine_req_client(c->req),
-			    k->kind, c->name);
+			log_info("%s: %s %s deleted", c->client, k->kind,
+			    c->name);
 			engine_reply_json(c->req, 204, NULL);
 		} else if (strcmp(k->kind, "provider") == 0) {
 			o = engine_provider(c->e, c->name);
@@ -473,9 +474,10 @@ reg_on_reply(int code, const char *msg, void *arg)
 			    o != NULL ? reg_masked(k, o) : json_pack("{s:s}",
 			    "name", c->name));
 		}
+		/* c->req is gone with the reply: the client name was kept */
 		if (!c->del)
-			log_info("%s: %s %s %s", engine_req_client(c->req),
-			    k->kind, c->name, c->existed ? "put" : "created");
+			log_info("%s: %s %s %s", c->client, k->kind, c->name,
+			    c->existed ? "put" : "created");
 		free(c);
 		return;
 	}
@@ -518,6 +520,7 @@ reg_send(struct engine *e, struct engine_req *req, const struct reg_kind *k,
 	c = xcalloc(1, sizeof(*c));
 	c->e = e;
 	c->req = req;
+	str_copy(c->client, engine_req_client(req), sizeof(c->client));
 	c->k = k;
 	str_copy(c->name, name, sizeof(c->name));
 	c->existed = existed;

@@ -275,6 +275,8 @@ cat "$tmp/out" "$tmp/err" >>"$tmp/all"
 ctl audit --config "$tmp/broker.yaml"
 checkv "audit: a table of the API's requests" \
     sh -c "[ $RC = 0 ] && grep -Eq '^TIME +ROLE +EVENT' '$tmp/out' && grep -q ' engine ' '$tmp/out'"
+checkv "audit: an API request shows its method and path" \
+    grep -Eq ' engine +api .* GET /v1/' "$tmp/out"
 ctl --json audit -f "$tmp/audit.log"
 checkv "audit --json -f: the JSON lines as written" \
     "$PYTHON3" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/out"

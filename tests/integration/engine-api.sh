@@ -273,7 +273,7 @@ HPID=
 treq after "$U/v1/health"
 check "after the held requests end: 200" [ "$code" = 200 ]
 check "held bodies timed out with 408 (audited)" \
-    [ "$(grep -c '"target":"PUT /v1/users/vea-hold[0-9]".*"status":408' \
+    [ "$(grep -c '"method":"PUT","path":"/v1/users/vea-hold[0-9]".*"status":408' \
     "$tmp/audit.log")" -ge 1 ]
 
 # A client that leaves in the middle of its body is audited as closed.
@@ -288,10 +288,10 @@ s.sendall(("PUT /v1/users/vea-gone HTTP/1.1\r\nHost: x\r\n"
 time.sleep(0.3)
 s.close()
 EOF
-wait_for 3 grep -q '"target":"PUT /v1/users/vea-gone".*"outcome":"closed"' \
+wait_for 3 grep -q '"method":"PUT","path":"/v1/users/vea-gone".*"outcome":"closed"' \
     "$tmp/audit.log"
 check "client gone mid-body: audited as closed" grep -q \
-    '"target":"PUT /v1/users/vea-gone".*"outcome":"closed"' "$tmp/audit.log"
+    '"method":"PUT","path":"/v1/users/vea-gone".*"outcome":"closed"' "$tmp/audit.log"
 # A head that never ends: 408 after request_timeout.
 "$PYTHON3" - $A "$tmp/vea-srvca.crt" >"$tmp/slow.out" <<'EOF'
 import socket, ssl, sys
@@ -319,13 +319,13 @@ check "/metrics has no per-user labels" sh -c \
 n=$(grep -c '"event":"api"' "$tmp/audit.log")
 check "an audit line per request ($n)" [ "$n" -ge 30 ]
 check "audit names the token's client" grep -q \
-    '"event":"api","user":"token:cloudstack".*"target":"GET /v1/health".*"status":200' \
+    '"event":"api","user":"token:cloudstack".*"method":"GET","path":"/v1/health".*"status":200' \
     "$tmp/audit.log"
 check "audit names the certificate's client" grep -q \
     '"user":"cert:SHA256:[0-9a-f]\{64\}"' "$tmp/audit.log"
 check "audit names the local uid" grep -q '"user":"uid:0"' "$tmp/audit.log"
 check "audit has method, path, duration, status" grep -q \
-    '"target":"DELETE /v1/health","duration_ms":[0-9]*,"status":405' \
+    '"method":"DELETE","path":"/v1/health","duration_ms":[0-9]*,"status":405' \
     "$tmp/audit.log"
 check "no token in audit or log" sh -c \
     "! grep -q '$TOKEN' '$tmp/audit.log' '$tmp/broker.log'"
