@@ -8,7 +8,7 @@
 # key, password hashes, the token) never appear in any output.
 #
 # Root, curl, openssl, python3; skips (77) otherwise.  Namespaces and
-# links vec*, TCP ports 45401 and 45499 (nothing listens), 198.18.45.0/24
+# links vec*, TCP ports 24401 and 24499 (nothing listens), 198.18.45.0/24
 # and 198.18.46.0/24.
 . "$(dirname "$0")/lib/common.sh"
 need_root
@@ -29,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-engine_start vec 45401 || { not_ok "the broker starts"; finish; exit 1; }
+engine_start vec 24401 || { not_ok "the broker starts"; finish; exit 1; }
 
 # ctl ARGS...: run vnf-brokerctl on the unix socket; $RC, $tmp/out, $tmp/err.
 ctl() {
@@ -72,7 +72,7 @@ checkv "--help: exit 0, lists the commands" sh -c "[ $RC = 0 ] && grep -q 'appli
 "$BROKERCTL" --socket "$tmp/nosuch.sock" status >"$tmp/out" 2>"$tmp/err"; RC=$?
 checkv "a socket that is not there: exit 3" \
     sh -c "[ $RC = 3 ] && grep -q 'cannot reach the broker' '$tmp/err'"
-"$BROKERCTL" --url https://127.0.0.1:45499 status >"$tmp/out" 2>"$tmp/err"; RC=$?
+"$BROKERCTL" --url https://127.0.0.1:24499 status >"$tmp/out" 2>"$tmp/err"; RC=$?
 checkv "a URL where nothing listens: exit 3" [ "$RC" = 3 ]
 "$BROKERCTL" --url ftp://x status >"$tmp/out" 2>"$tmp/err"; RC=$?
 checkv "a URL that is not http(s): exit 2" [ "$RC" = 2 ]
@@ -253,7 +253,7 @@ checkv "network delete: the namespace is gone" \
     sh -c "[ $RC = 0 ] && ! ip netns list | grep -qw '$NET2'"
 
 # --- over HTTPS: bearer token, client certificate, none
-U=https://127.0.0.1:45401
+U=https://127.0.0.1:24401
 "$BROKERCTL" --url $U --cacert "$tmp/srv.crt" --token-file "$tmp/token" \
     status >"$tmp/out" 2>"$tmp/err"; RC=$?
 checkv "HTTPS with the bearer token: exit 0" sh -c "[ $RC = 0 ] && grep -Eq '^status +ok' '$tmp/out'"

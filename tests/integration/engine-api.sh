@@ -13,7 +13,7 @@ done
 
 BROKERD=${VBP_BROKERD:-$top_builddir/broker/vnf-brokerd}
 ENGINE=$top_builddir/broker/vnf-broker-engine
-A=45101			# the TLS API listener
+A=24101			# the TLS API listener
 tmp=$(mktemp -d /tmp/vea-api.XXXXXX)
 chmod 755 "$tmp"
 BPID=

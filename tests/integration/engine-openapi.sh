@@ -14,7 +14,7 @@
 # document (405) and paths that do not exist (404).
 #
 # Root, curl, openssl, python3 with yaml and jsonschema; skips (77)
-# otherwise.  Namespaces and links vec*, TCP port 45400, 198.18.45.0/24
+# otherwise.  Namespaces and links vec*, TCP port 24400, 198.18.45.0/24
 # and 198.18.46.0/24.
 . "$(dirname "$0")/lib/common.sh"
 need_root
@@ -36,7 +36,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-engine_start vec 45400 || { not_ok "the broker starts"; finish; exit 1; }
+engine_start vec 24400 || { not_ok "the broker starts"; finish; exit 1; }
 ok "vnf-brokerd with the engine role is up"
 
 # A dictionary with errors: an unknown key and a service without
@@ -191,7 +191,7 @@ EOF
 
 "$PYTHON3" "$CHECK" --spec "$SPEC" --socket "$SOCK" --calls "$tmp/calls.json" \
     --routes-from "$top_srcdir/broker/engine-http.c" --probe \
-    --tls 127.0.0.1:45400 --cacert "$tmp/srv.crt" --cert "$tmp/client.crt" \
+    --tls 127.0.0.1:24400 --cacert "$tmp/srv.crt" --cert "$tmp/client.crt" \
     --key "$tmp/client.key" --token-file "$tmp/token" >"$tmp/check.out" 2>&1
 rc=$?
 cat "$tmp/check.out"

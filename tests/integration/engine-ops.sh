@@ -20,7 +20,7 @@
 # restart answers a failed job.
 #
 # Root, curl, python3 and openssl needed; skips (77) otherwise.
-# Namespaces and links veo*, TCP ports 45300-45399, 198.18.40.0/24.
+# Namespaces and links veo*, TCP ports 24300-24399, 198.18.40.0/24.
 . "$(dirname "$0")/lib/common.sh"
 need_root
 for b in curl openssl "$PYTHON3"; do
@@ -36,7 +36,7 @@ sfx=$(( $$ % 10000 ))
 NET=veo-n$sfx
 LAB=veo-l$sfx
 PEER=veo-p$sfx
-APIPORT=45300
+APIPORT=24300
 tmp=$(mktemp -d /tmp/veo.XXXXXX) || exit 1
 chmod 755 "$tmp"
 BPID=

@@ -22,9 +22,9 @@ BROKERD=$top_builddir/broker/vnf-brokerd
 ENGINE=$top_builddir/broker/vnf-broker-engine
 PROXY=$top_builddir/broker/vnf-broker-proxy
 SSHR=$top_builddir/broker/vnf-broker-ssh
-S=45222		# jump host listener
+S=24222		# jump host listener
 [ -x "$ENGINE" ] || { echo "SKIP: no engine role built"; exit 77; }
-P=45280		# proxy listener
+P=24280		# proxy listener
 tmp=$(mktemp -d /tmp/ves-state.XXXXXX)
 chmod 755 "$tmp"
 BPID=
