@@ -38,6 +38,10 @@ const char *cfg_string(struct cfg_ctx *c, const struct ynode *n,
 /* An absolute path (allocated), or NULL after an error. */
 char	*cfg_abspath(struct cfg_ctx *c, const struct ynode *n,
 	    const char *path);
+/* An integer key of map within [min, max] (unit names it), into out. */
+void	cfg_int(struct cfg_ctx *c, const struct ynode *map,
+	    const char *section, const char *key, long long min,
+	    long long max, const char *unit, json_t *out);
 /*
  * key: PATH of a PEM file (at most CFG_PEM_MAX bytes), read now (by the
  * parent, so it may be root's only) into out as KEY_pem, with the path as

@@ -193,6 +193,25 @@ fail:
 	return NULL;
 }
 
+void
+cfg_int(struct cfg_ctx *c, const struct ynode *map, const char *section,
+    const char *key, long long min, long long max, const char *unit,
+    json_t *out)
+{
+	const struct ynode *v;
+	long long n;
+
+	if ((v = ynode_get(map, key)) == NULL)
+		return;
+	if (ynode_int(v, min, max, &n) == -1) {
+		cfg_error(c, v, section, "%s: expected %s from %lld to %lld, "
+		    "found \"%s\"", key, unit, min, max, v->str ? v->str :
+		    ynode_type_name(v->type));
+		return;
+	}
+	json_object_set_new(out, key, json_integer(n));
+}
+
 int
 cfg_pem(struct cfg_ctx *c, const struct ynode *map, const char *section,
     const char *key, json_t *out)

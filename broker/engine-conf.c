@@ -29,25 +29,6 @@
 #define API_TOKENS_MAX	256
 #define API_LOCAL_MAX	64
 
-/* An integer key within [min, max] into out. */
-static void
-api_conf_int(struct cfg_ctx *c, const struct ynode *map, const char *key,
-    long long min, long long max, const char *unit, json_t *out)
-{
-	const struct ynode *v;
-	long long n;
-
-	if ((v = ynode_get(map, key)) == NULL)
-		return;
-	if (ynode_int(v, min, max, &n) == -1) {
-		cfg_error(c, v, "api", "%s: expected %s from %lld to %lld, "
-		    "found \"%s\"", key, unit, min, max, v->str ? v->str :
-		    ynode_type_name(v->type));
-		return;
-	}
-	json_object_set_new(out, key, json_integer(n));
-}
-
 /* tokens: [{name, sha256}]: names unique, hashes 64 hex digits. */
 static void
 api_conf_tokens(struct cfg_ctx *c, const struct ynode *seq, json_t *out)
@@ -190,15 +171,15 @@ api_conf_parse(struct cfg_ctx *c, const struct ynode *map)
 			json_object_set_new(out, "socket", json_string(s));
 		free(s);
 	}
-	api_conf_int(c, map, "max_body", 1024, 256LL * 1024 * 1024, "bytes",
+	cfg_int(c, map, "api", "max_body", 1024, 256LL * 1024 * 1024, "bytes",
 	    out);
-	api_conf_int(c, map, "max_concurrent", 1, 100000, "a count", out);
-	api_conf_int(c, map, "max_jobs", 1, 1000000, "a count", out);
-	api_conf_int(c, map, "workers", 1, 256, "a count", out);
-	api_conf_int(c, map, "operation_timeout", 1, 86400, "seconds", out);
-	api_conf_int(c, map, "wait", 0, 3600, "seconds", out);
-	api_conf_int(c, map, "request_timeout", 1, 3600, "seconds", out);
-	api_conf_int(c, map, "max_header_size", 1024, 1024 * 1024, "bytes",
+	cfg_int(c, map, "api", "max_concurrent", 1, 100000, "a count", out);
+	cfg_int(c, map, "api", "max_jobs", 1, 1000000, "a count", out);
+	cfg_int(c, map, "api", "workers", 1, 256, "a count", out);
+	cfg_int(c, map, "api", "operation_timeout", 1, 86400, "seconds", out);
+	cfg_int(c, map, "api", "wait", 0, 3600, "seconds", out);
+	cfg_int(c, map, "api", "request_timeout", 1, 3600, "seconds", out);
+	cfg_int(c, map, "api", "max_header_size", 1024, 1024 * 1024, "bytes",
 	    out);
 	if (c->d->nerrors != errs) {
 		json_decref(out);

@@ -51,6 +51,7 @@
 #include "broker/proxy-http.h"
 #include "broker/proxy-tls.h"
 #include "common/log.h"
+#include "common/strutil.h"
 #include "common/xmalloc.h"
 
 #define ENGINE_LISTENERS_MAX	8
@@ -261,18 +262,6 @@ engine_req_path(const struct engine_req *req)
 	return req->path != NULL ? req->path : "-";
 }
 
-static int
-engine_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decode s[0..len) (and '+' as space when plus); NULL when the
  * result would hold a NUL, a control character or a bad escape.
@@ -291,8 +280,8 @@ engine_decode(const char *s, size_t len, int plus)
 				free(out);
 				return NULL;
 			}
-			hi = engine_hexval((unsigned char)s[i + 1]);
-			lo = engine_hexval((unsigned char)s[i + 2]);
+			hi = str_hexval((unsigned char)s[i + 1]);
+			lo = str_hexval((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0) {
 				free(out);
 				return NULL;

@@ -21,25 +21,6 @@
 #include "common/xmalloc.h"
 
 
-/* An integer key within [min, max] into out. */
-static void
-proxy_conf_int(struct cfg_ctx *c, const struct ynode *map, const char *key,
-    long long min, long long max, const char *unit, json_t *out)
-{
-	const struct ynode *v;
-	long long n;
-
-	if ((v = ynode_get(map, key)) == NULL)
-		return;
-	if (ynode_int(v, min, max, &n) == -1) {
-		cfg_error(c, v, "proxy", "%s: expected %s from %lld to %lld, "
-		    "found \"%s\"", key, unit, min, max, v->str ? v->str :
-		    ynode_type_name(v->type));
-		return;
-	}
-	json_object_set_new(out, key, json_integer(n));
-}
-
 /* host:port as clients reach the proxy, for the PAC file. */
 static int
 proxy_conf_hostport(const char *s)
@@ -97,15 +78,15 @@ proxy_conf_parse(struct cfg_ctx *c, const struct ynode *map)
 			json_object_set_new(out, "client_certificate_required",
 			    json_boolean(b));
 	}
-	proxy_conf_int(c, map, "connect_timeout", 1, 300, "seconds", out);
-	proxy_conf_int(c, map, "idle_timeout", 1, 86400, "seconds", out);
-	proxy_conf_int(c, map, "request_timeout", 1, 3600, "seconds", out);
-	proxy_conf_int(c, map, "shutdown_grace", 0, 3600, "seconds", out);
-	proxy_conf_int(c, map, "max_connections", 1, 1000000, "a count", out);
-	proxy_conf_int(c, map, "max_request_line", 256, 65536, "bytes", out);
-	proxy_conf_int(c, map, "max_header_size", 1024, 262144, "bytes", out);
-	proxy_conf_int(c, map, "max_headers", 8, 1024, "a count", out);
-	proxy_conf_int(c, map, "auth_cache_ttl", 0, 86400, "seconds", out);
+	cfg_int(c, map, "proxy", "connect_timeout", 1, 300, "seconds", out);
+	cfg_int(c, map, "proxy", "idle_timeout", 1, 86400, "seconds", out);
+	cfg_int(c, map, "proxy", "request_timeout", 1, 3600, "seconds", out);
+	cfg_int(c, map, "proxy", "shutdown_grace", 0, 3600, "seconds", out);
+	cfg_int(c, map, "proxy", "max_connections", 1, 1000000, "a count", out);
+	cfg_int(c, map, "proxy", "max_request_line", 256, 65536, "bytes", out);
+	cfg_int(c, map, "proxy", "max_header_size", 1024, 262144, "bytes", out);
+	cfg_int(c, map, "proxy", "max_headers", 8, 1024, "a count", out);
+	cfg_int(c, map, "proxy", "auth_cache_ttl", 0, 86400, "seconds", out);
 	if ((v = ynode_get(map, "pac_proxy")) != NULL &&
 	    (s = cfg_string(c, v, "proxy")) != NULL) {
 		if (!proxy_conf_hostport(s))

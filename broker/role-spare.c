@@ -1,7 +1,8 @@
 /*
  * Spare sockets.  A socket inside a guest network can only come from the
  * parent, and asking costs a round trip over the channel (two context
- * switches and the parent's setns() pair) on the path of every new tunnel.
+ * switches and the parent's two namespace switches) on the path of every
+ * new tunnel.
  * So the runtime keeps a few sockets already made in each network a role
  * used lately, per address family, and tops them up in the background:
  * a CONNECT or direct-tcpip then gets its socket as soon as the event loop

@@ -16,4 +16,7 @@ const char *str_suggest(const char *word, const char *const *candidates);
 /* strlcpy semantics: copies at most size-1 bytes, returns strlen(src). */
 size_t	str_copy(char *dst, const char *src, size_t size);
 
+/* The value of one hex digit, or -1 when c is not one. */
+int	str_hexval(int c);
+
 #endif

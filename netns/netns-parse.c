@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/strutil.h"
 #include "common/xmalloc.h"
 #include "netns/netns.h"
 
@@ -159,18 +160,6 @@ netns_addr_fmt(const struct netns_addr *a, int with_prefix, char *buf,
 	return buf;
 }
 
-static int
-netns_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 netns_mac_parse(const char *s, uint8_t mac[6])
 {
@@ -180,8 +169,8 @@ netns_mac_parse(const char *s, uint8_t mac[6])
 	if (s == NULL || strlen(s) != 17)
 		return -1;
 	for (i = 0; i < 6; i++) {
-		hi = netns_hex((unsigned char)s[i * 3]);
-		lo = netns_hex((unsigned char)s[i * 3 + 1]);
+		hi = str_hexval((unsigned char)s[i * 3]);
+		lo = str_hexval((unsigned char)s[i * 3 + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		if (i < 5 && s[i * 3 + 2] != ':')

@@ -360,18 +360,6 @@ expect(struct tpl_parser *ps, enum tpl_tok want, const char *what)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 read_hex4(const char *s, size_t p, size_t end, u_int *out)
 {
 	u_int	v = 0;
@@ -381,7 +369,7 @@ read_hex4(const char *s, size_t p, size_t end, u_int *out)
 	if (end - p < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		if ((h = hexval((u_char)s[p + i])) < 0)
+		if ((h = str_hexval((u_char)s[p + i])) < 0)
 			return -1;
 		v = v << 4 | (u_int)h;
 	}
