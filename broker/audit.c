@@ -10,6 +10,7 @@
 
 #include "broker/audit.h"
 #include "broker/role.h"
+#include "broker/role-stats.h"
 #include "common/log.h"
 
 static int audit_fd = ROLE_AUDIT_FD;
@@ -64,6 +65,11 @@ audit_write(const struct audit_rec *rec)
 	size_t len;
 	ssize_t n;
 
+	/* Every refusal is audited, so /metrics counts them here. */
+	if (rec->outcome != NULL && strcmp(rec->outcome, "denied") == 0)
+		role_stat_add(RS_DENIED, 1);
+	else if (rec->outcome != NULL && strcmp(rec->outcome, "error") == 0)
+		role_stat_add(RS_ERRORS, 1);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);

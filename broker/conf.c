@@ -608,6 +608,7 @@ config_new(void)
 	conf->run_dir = xstrdup(RUNSTATEDIR "/vnf-broker");
 	conf->log_level = LOG_LEVEL_INFO;
 	conf->restart_backoff_max = 60;
+	conf->drain_timeout = CONF_DRAIN_TIMEOUT;
 	conf->view = json_object();
 	json_object_set_new(conf->view, "appliances", json_array());
 	json_object_set_new(conf->view, "users", json_array());
@@ -663,9 +664,9 @@ struct broker_config *
 config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 {
 	static const char *const keys[] = { "user", "state_dir", "run_dir",
-	    "log", "roles", "restart_backoff_max", "audit_log", "listen",
-	    "dns_suffix", "networks", "appliances", "users", "ssh", "proxy",
-	    "api", NULL };
+	    "log", "roles", "restart_backoff_max", "drain_timeout",
+	    "audit_log", "listen", "dns_suffix", "networks", "appliances",
+	    "users", "ssh", "proxy", "api", NULL };
 	struct cfg_ctx c;
 	struct ynode *root, *v;
 	const char *s;
@@ -709,6 +710,16 @@ config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 			    ynode_type_name(v->type));
 		else
 			c.conf->restart_backoff_max = (unsigned)secs;
+	}
+	if ((v = ynode_get(root, "drain_timeout")) != NULL) {
+		long long secs;
+
+		if (ynode_int(v, 0, 86400, &secs) == -1)
+			cfg_error(&c, v, "drain_timeout", "expected seconds "
+			    "from 0 to 86400, found \"%s\"", v->str ? v->str :
+			    ynode_type_name(v->type));
+		else
+			c.conf->drain_timeout = (unsigned)secs;
 	}
 	if ((v = ynode_get(root, "audit_log")) != NULL)
 		cfg_replace(&c.conf->audit_log, cfg_abspath(&c, v, "audit_log"));

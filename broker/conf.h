@@ -34,6 +34,8 @@ struct role_conf {
 };
 
 #define CONF_LISTENERS_MAX	16
+/* Seconds a role replaced on SIGHUP may serve what it has open. */
+#define CONF_DRAIN_TIMEOUT	3600
 
 struct conf_listener {
 	char	name[16];		/* ssh, proxy, proxy_tls, api */
@@ -49,6 +51,7 @@ struct broker_config {
 	int		 log_syslog;
 	struct role_conf roles[ROLE_MAX];
 	unsigned	 restart_backoff_max;	/* seconds, doubling from 1 */
+	unsigned	 drain_timeout;	/* seconds a replaced role may drain */
 	char		*audit_log;	/* NULL: audit lines go to stderr */
 	struct conf_listener listeners[CONF_LISTENERS_MAX];
 	size_t		 nlisteners;

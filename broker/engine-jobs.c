@@ -2,7 +2,8 @@
  * engine-jobs.c: the engine's job machinery: jobs made, queued on the
  * runner's pool (key: the appliance), run on a worker, and finished on
  * the loop; the workers' mailbox; sockets in an appliance's network,
- * asked of the parent on the loop for a worker.  The design is in the
+ * asked of the parent on the loop for a worker; writes to the state
+ * directory (a bootstrap's progress), likewise.  The design is in the
  * comment at the top of engine-ops.c.
  */
 #include "config.h"
@@ -28,9 +29,13 @@
 
 #include "broker/engine.h"
 #include "broker/engine-ops-int.h"
+#include "broker/priv-proto.h"
 #include "broker/role.h"
 #include "common/diag.h"
+#include "common/error.h"
+#include "common/ipc.h"
 #include "common/log.h"
+#include "common/strutil.h"
 #include "common/xmalloc.h"
 #include "provider/bootstrap.h"
 #include "provider/dict.h"
@@ -320,6 +325,14 @@ ops_socket(void *arg, const char *host, int port, int timeout_ms,
 		ts.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&ops->mu);
+	if (ops->closed) {
+		/* No loop to serve it: fail now, not after the timeout. */
+		sr->refs = 1;
+		ops_sockreq_unref(sr);
+		pthread_mutex_unlock(&ops->mu);
+		*cause = xstrdup("the engine is stopping");
+		return -1;
+	}
 	if (ops->sock_tail != NULL)
 		ops->sock_tail->next = sr;
 	else
@@ -420,6 +433,188 @@ ops_hostkey(void *arg, const char *host, int port, const char *fp,
  * Jobs.
  */
 
+/*
+ * Writes to the parent (PRIV_STATE_PUT) on behalf of workers and of the
+ * loop: a bootstrap's progress after each step, its record when it ends,
+ * an appliance whose credentials it rotated.
+ *
+ * A bootstrap's save must mean "on disk" before its next action runs (a
+ * restart resumes from it and must not repeat what ran).  The worker
+ * cannot talk to the parent (the role runtime is the loop's), so it
+ * queues the write on the mailbox and waits on the request's condition
+ * variable until the parent's PRIV_OK or PRIV_ERROR, as ops_socket()
+ * waits for a socket.  The parent answers after its fsync and rename.
+ */
+
+/* Drop one reference (mu held); the last frees, zeroing the text. */
+static void
+savereq_unref(struct ops_savereq *sr)
+{
+	if (--sr->refs > 0)
+		return;
+	freezero_str(sr->text);
+	free(sr->msg);
+	pthread_cond_destroy(&sr->cv);
+	free(sr);
+}
+
+/* text is taken over. */
+static struct ops_savereq *
+savereq_new(struct engine_ops *ops, const char *kind, const char *name,
+    char *text, int refs)
+{
+	struct ops_savereq *sr;
+
+	sr = xcalloc(1, sizeof(*sr));
+	sr->ops = ops;
+	str_copy(sr->kind, kind, sizeof(sr->kind));
+	str_copy(sr->name, name, sizeof(sr->name));
+	sr->text = text;
+	sr->refs = refs;
+	pthread_cond_init(&sr->cv, NULL);
+	return sr;
+}
+
+/* The answer (mu held): wake the worker, drop the loop's reference. */
+static void
+savereq_complete(struct ops_savereq *sr, int code, const char *msg)
+{
+	if (code != 0 && sr->nowait)
+		log_warn("%s %s: not saved: %s", sr->kind, sr->name,
+		    msg != NULL ? msg : err_str(code));
+	sr->done = 1;
+	sr->code = code;
+	if (code != 0)
+		sr->msg = xstrdup(msg != NULL ? msg : err_str(code));
+	pthread_cond_signal(&sr->cv);
+	savereq_unref(sr);
+}
+
+static void
+saves_sent_unlink(struct engine_ops *ops, struct ops_savereq *sr)
+{
+	if (sr->sprev != NULL)
+		sr->sprev->snext = sr->snext;
+	else
+		ops->saves_sent = sr->snext;
+	if (sr->snext != NULL)
+		sr->snext->sprev = sr->sprev;
+	sr->sprev = sr->snext = NULL;
+}
+
+/* Loop thread: the parent answered a write. */
+static void
+save_reply(int code, const char *msg, void *arg)
+{
+	struct ops_savereq *sr = arg;
+	struct engine_ops *ops = sr->ops;
+
+	saves_sent_unlink(ops, sr);
+	pthread_mutex_lock(&ops->mu);
+	savereq_complete(sr, code, msg);
+	pthread_mutex_unlock(&ops->mu);
+}
+
+/* Loop thread: send one write to the parent. */
+static void
+save_serve(struct engine_ops *ops, struct ops_savereq *sr)
+{
+	struct priv_state st;
+	size_t len = strlen(sr->text);
+	char buf[128];
+	long h;
+	int fd;
+
+	memset(&st, 0, sizeof(st));
+	str_copy(st.kind, sr->kind, sizeof(st.kind));
+	str_copy(st.name, sr->name, sizeof(st.name));
+	st.size = len;
+	if ((fd = ipc_memfd("vnf-broker-state", sr->text, len)) < 0) {
+		snprintf(buf, sizeof(buf), "memfd: %s", err_str(fd));
+		goto fail;
+	}
+	h = role_request(ops->e->rt, PRIV_STATE_PUT, &st, sizeof(st), fd,
+	    save_reply, sr);
+	close(fd);
+	if (h < 0) {
+		snprintf(buf, sizeof(buf), "cannot reach the parent: %s",
+		    err_str((int)h));
+		goto fail;
+	}
+	/* The memfd has it: keep no copy of a secret longer than needed. */
+	pthread_mutex_lock(&ops->mu);
+	freezero_str(sr->text);
+	sr->text = NULL;
+	pthread_mutex_unlock(&ops->mu);
+	sr->snext = ops->saves_sent;
+	if (sr->snext != NULL)
+		sr->snext->sprev = sr;
+	ops->saves_sent = sr;
+	return;
+fail:
+	pthread_mutex_lock(&ops->mu);
+	savereq_complete(sr, -EIO, buf);
+	pthread_mutex_unlock(&ops->mu);
+}
+
+void
+ops_state_put(struct engine_ops *ops, const char *kind, const char *name,
+    const char *text)
+{
+	struct ops_savereq *sr;
+
+	if (ops->closed)
+		return;
+	sr = savereq_new(ops, kind, name, xstrdup(text), 1);
+	sr->nowait = 1;
+	save_serve(ops, sr);
+}
+
+void
+ops_saves_close(struct engine_ops *ops)
+{
+	struct ops_savereq *sr;
+
+	pthread_mutex_lock(&ops->mu);
+	ops->closed = 1;
+	while ((sr = ops->save_head) != NULL) {
+		ops->save_head = sr->next;
+		savereq_complete(sr, -ESHUTDOWN, "the engine is stopping");
+	}
+	ops->save_tail = NULL;
+	/* Sent, never to be answered: the loop is gone. */
+	while ((sr = ops->saves_sent) != NULL) {
+		saves_sent_unlink(ops, sr);
+		savereq_complete(sr, -ESHUTDOWN, "the engine is stopping");
+	}
+	pthread_mutex_unlock(&ops->mu);
+}
+
+json_t *
+ops_boot_record(struct ops_job *j, json_t *progress, int finished,
+    json_t *result)
+{
+	json_t *r;
+
+	r = json_pack("{s:s, s:s, s:I, s:b}", "name", j->appliance, "job",
+	    j->id, "started", (json_int_t)j->boot_started, "finished",
+	    finished);
+	json_object_set_new(r, "progress", json_is_object(progress) ?
+	    json_deep_copy(progress) : json_object());
+	if (result != NULL)
+		json_object_set_new(r, "result", json_deep_copy(result));
+	return r;
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int
 boot_load(void *arg, json_t **state, char **cause)
 {
@@ -427,22 +622,88 @@ boot_load(void *arg, json_t **state, char **cause)
 
 	(void)cause;
 	pthread_mutex_lock(&j->ops->mu);
-	*state = j->boot_state != NULL ? json_deep_copy(j->boot_state) : NULL;
+	/* An empty record (ended before its first save) starts afresh. */
+	*state = json_object_size(j->boot_state) > 0 ?
+	    json_deep_copy(j->boot_state) : NULL;
 	pthread_mutex_unlock(&j->ops->mu);
 	return 0;
 }
 
+/*
+ * Worker thread: the bootstrap's store->save.  Returns once the parent
+ * wrote the record (0), or refused or failed it, or did not answer in
+ * time (-1 with *cause: the bootstrap fails at this step, never goes on
+ * unsaved).  The wait is bounded by the bootstrap's deadline, within
+ * OPS_SAVE_MIN_S and OPS_SAVE_MAX_S.
+ */
 static int
 boot_save(void *arg, json_t *state, char **cause)
 {
 	struct ops_job *j = arg;
+	struct engine_ops *ops = j->ops;
+	struct ops_savereq *sr;
+	struct timespec ts;
+	long long left;
+	json_t *rec;
+	char *text;
+	int rc = 0, wrc = 0, wait_s;
 
-	(void)cause;
-	pthread_mutex_lock(&j->ops->mu);
-	json_decref(j->boot_state);
-	j->boot_state = json_deep_copy(state);
-	pthread_mutex_unlock(&j->ops->mu);
-	return 0;
+	rec = ops_boot_record(j, state, 0, NULL);
+	text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(rec);
+	if (text == NULL) {
+		*cause = xstrdup("the progress cannot be encoded");
+		return -1;
+	}
+	if (strlen(text) > PRIV_STATE_MAX) {
+		*cause = xasprintf("the progress is %zu bytes, more than the "
+		    "%d the state directory takes", strlen(text),
+		    PRIV_STATE_MAX);
+		freezero_str(text);
+		return -1;
+	}
+	left = (j->boot_deadline - mono_ms()) / 1000;
+	wait_s = left < OPS_SAVE_MIN_S ? OPS_SAVE_MIN_S :
+	    left > OPS_SAVE_MAX_S ? OPS_SAVE_MAX_S : (int)left;
+	sr = savereq_new(ops, "bootstrap", j->appliance, text, 2);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += wait_s;
+
+	pthread_mutex_lock(&ops->mu);
+	if (ops->closed) {
+		sr->refs = 1;
+		savereq_unref(sr);
+		pthread_mutex_unlock(&ops->mu);
+		*cause = xstrdup("not saved: the engine is stopping");
+		return -1;
+	}
+	if (ops->save_tail != NULL)
+		ops->save_tail->next = sr;
+	else
+		ops->save_head = sr;
+	ops->save_tail = sr;
+	pthread_mutex_unlock(&ops->mu);
+	ops_wakeup(ops);
+
+	pthread_mutex_lock(&ops->mu);
+	while (!sr->done && wrc != ETIMEDOUT)
+		wrc = pthread_cond_timedwait(&sr->cv, &ops->mu, &ts);
+	if (!sr->done) {
+		*cause = xasprintf("not saved: the parent did not confirm the "
+		    "write within %d s", wait_s);
+		rc = -1;
+	} else if (sr->code != 0) {
+		*cause = xasprintf("not saved in the state directory: %s",
+		    sr->msg != NULL ? sr->msg : err_str(sr->code));
+		rc = -1;
+	} else {
+		/* What GET .../bootstrap shows while it runs. */
+		json_decref(j->boot_state);
+		j->boot_state = json_deep_copy(state);
+	}
+	savereq_unref(sr);
+	pthread_mutex_unlock(&ops->mu);
+	return rc;
 }
 
 /* Worker thread: run one job. */
@@ -476,6 +737,8 @@ job_run(void *arg, int cancel)
 		store.arg = j;
 		memset(&bo, 0, sizeof(bo));
 		bo.deadline_s = j->op_timeout_s > 0 ? j->op_timeout_s : 0;
+		j->boot_deadline = mono_ms() + (long long)(bo.deadline_s > 0 ?
+		    bo.deadline_s : PROV_BOOT_DEADLINE_S) * 1000;
 		bo.store = &store;
 		prov_boot_run(j->prov->dict, &j->t, j->cs_data, &bo, &res);
 		break;
@@ -650,16 +913,8 @@ job_finish(struct engine_ops *ops, struct ops_job *j)
 		a->health_queued = 0;
 		ops_app_health_result(a, j->result);
 	}
-	if (j->kind == OPS_BOOT && a != NULL && a->boot == j) {
-		a->boot = NULL;
-		json_decref(a->boot_result);
-		a->boot_result = json_incref(j->result);
-		pthread_mutex_lock(&ops->mu);
-		json_decref(a->boot_state);
-		a->boot_state = j->boot_state != NULL ?
-		    json_deep_copy(j->boot_state) : NULL;
-		pthread_mutex_unlock(&ops->mu);
-	}
+	if (j->kind == OPS_BOOT && a != NULL && a->boot == j)
+		ops_boot_finished(ops, a, j);
 	if (j->kind == OPS_OP)
 		engine_metric_inc(ops->e, "operations", json_is_string(
 		    json_object_get(j->result, "status")) ? json_string_value(
@@ -726,6 +981,7 @@ ops_wake_cb(evutil_socket_t fd, short ev, void *arg)
 	struct engine_ops *ops = arg;
 	struct ops_job *done, *j;
 	struct ops_sockreq *socks, *sr;
+	struct ops_savereq *saves, *sv;
 	char buf[256];
 
 	(void)ev;
@@ -736,10 +992,17 @@ ops_wake_cb(evutil_socket_t fd, short ev, void *arg)
 	ops->done_head = ops->done_tail = NULL;
 	socks = ops->sock_head;
 	ops->sock_head = ops->sock_tail = NULL;
+	saves = ops->save_head;
+	ops->save_head = ops->save_tail = NULL;
 	pthread_mutex_unlock(&ops->mu);
 	while ((sr = socks) != NULL) {
 		socks = sr->next;
 		sock_serve(ops, sr);
+	}
+	while ((sv = saves) != NULL) {
+		saves = sv->next;
+		sv->next = NULL;
+		save_serve(ops, sv);
 	}
 	while ((j = done) != NULL) {
 		done = j->dnext;

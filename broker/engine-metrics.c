@@ -3,8 +3,9 @@
  * role.  Counters and gauges have fixed names and one label each with a
  * small fixed set of values (a status class, an operation result, a
  * health state): never a user, an appliance or a path, which would grow
- * without bound.  Tunnels and bytes are counted by the ssh and proxy roles
- * (in their audit lines), not here.
+ * without bound.  Connections, tunnels and bytes are counted by the ssh
+ * and proxy roles in pages of shared memory the parent gave them; the
+ * engine maps them read-only and sums at each scrape (role-stats.h).
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include <event2/buffer.h>
 
 #include "broker/engine.h"
+#include "broker/role-stats.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 
@@ -163,6 +165,69 @@ metrics_uptime(struct engine_metrics *em)
 	return (long long)(now.tv_sec - em->start.tv_sec);
 }
 
+/* The ssh and proxy roles' counters, labelled by role only. */
+static const struct role_family {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	enum role_stat	 stat;
+	enum role_stat	 stat2;		/* direction="down", or RS_NSTATS */
+} role_families[] = {
+	{ "connections", "gauge", "Client connections open", RS_CONNS_OPEN,
+	    RS_NSTATS },
+	{ "connections_total", "counter", "Client connections accepted",
+	    RS_CONNS, RS_NSTATS },
+	{ "tunnels", "gauge", "Connections to VNFs open (proxy tunnels and "
+	    "forwards, SSH direct-tcpip channels)", RS_TUNNELS_OPEN,
+	    RS_NSTATS },
+	{ "tunnels_total", "counter", "Connections to VNFs opened",
+	    RS_TUNNELS, RS_NSTATS },
+	{ "denied_total", "counter", "Requests refused (audited as denied)",
+	    RS_DENIED, RS_NSTATS },
+	{ "errors_total", "counter", "Requests failed (audited as error)",
+	    RS_ERRORS, RS_NSTATS },
+	{ "tunnel_bytes_total", "counter", "Bytes through tunnels, up (client "
+	    "to VNF) and down", RS_BYTES_UP, RS_BYTES_DOWN },
+};
+
+static void
+metrics_roles(struct evbuffer *b)
+{
+	static const char *const roles[] = { "ssh", "proxy" };
+	uint64_t v[2][RS_NSTATS];
+	int have[2];
+	size_t f, i;
+
+	for (i = 0; i < 2; i++)
+		have[i] = role_stats_read(roles[i], v[i]) == 0;
+	if (!have[0] && !have[1])
+		return;
+	for (f = 0; f < sizeof(role_families) / sizeof(role_families[0]);
+	    f++) {
+		const struct role_family *rf = &role_families[f];
+
+		evbuffer_add_printf(b, "# HELP vnf_broker_%s %s.\n"
+		    "# TYPE vnf_broker_%s %s\n", rf->name, rf->help, rf->name,
+		    rf->type);
+		for (i = 0; i < 2; i++) {
+			if (!have[i])
+				continue;
+			if (rf->stat2 == RS_NSTATS) {
+				evbuffer_add_printf(b, "vnf_broker_%s{role=\"%s\"}"
+				    " %llu\n", rf->name, roles[i],
+				    (unsigned long long)v[i][rf->stat]);
+				continue;
+			}
+			evbuffer_add_printf(b, "vnf_broker_%s{role=\"%s\","
+			    "direction=\"up\"} %llu\n"
+			    "vnf_broker_%s{role=\"%s\",direction=\"down\"} "
+			    "%llu\n", rf->name, roles[i],
+			    (unsigned long long)v[i][rf->stat], rf->name,
+			    roles[i], (unsigned long long)v[i][rf->stat2]);
+		}
+	}
+}
+
 void
 engine_metrics_reply(struct engine *e, struct engine_req *req,
     const char *const params[ENGINE_MAX_PARAMS])
@@ -212,6 +277,7 @@ engine_metrics_reply(struct engine *e, struct engine_req *req,
 			evbuffer_add_printf(b, " %.17g\n", em->m[j].value);
 		}
 	}
+	metrics_roles(b);
 	len = evbuffer_get_length(b);
 	text = xmalloc(len + 1);
 	evbuffer_remove(b, text, len);

@@ -5,8 +5,10 @@
  *
  *	engine-ops.c	providers, the operation and job handlers, life cycle
  *	engine-jobs.c	the job machinery: submit, the workers' mailbox,
- *			sockets from the parent, results back on the loop
- *	engine-health.c	the health schedule, health and bootstrap handlers
+ *			sockets from the parent, results back on the loop,
+ *			state writes (bootstrap progress) through the parent
+ *	engine-health.c	the health schedule, health and bootstrap handlers,
+ *			bootstrap records: resumed at start, kept when done
  *
  * Threads: see engine-ops.c.  Fields marked "under mu" are read and
  * written with engine_ops.mu held; everything else belongs to the loop
@@ -38,6 +40,8 @@
 #define OPS_SOCKET_TIMEOUT_MS	10000	/* when the runner gives none */
 #define OPS_MAX_HOSTKEYS	65536	/* remembered SSH host keys */
 #define OPS_HEALTH_FIRST_S	5	/* first scheduled check after start */
+#define OPS_SAVE_MIN_S		5	/* a bootstrap save waits at least, */
+#define OPS_SAVE_MAX_S		60	/* and at most this for the parent */
 
 /* glibc's sys/queue.h lacks the BSD _SAFE iterators. */
 #ifndef TAILQ_FOREACH_SAFE
@@ -95,6 +99,8 @@ struct ops_job {
 	struct prov_target t;
 	int		 op_timeout_s;
 	json_t		*boot_state;	/* bootstrap progress (under mu) */
+	time_t		 boot_started;	/* when the bootstrap first started */
+	long long	 boot_deadline;	/* monotonic ms; set by the worker */
 	json_t		*result;
 	time_t		 created;
 	time_t		 finished;
@@ -118,6 +124,10 @@ struct ops_app {
 	char		*boot_id;	/* the last bootstrap's job id */
 	json_t		*boot_state;	/* saved progress, or NULL */
 	json_t		*boot_result;	/* the last bootstrap's result */
+	time_t		 boot_started;	/* of the last bootstrap, or 0 */
+	int		 boot_resumed;	/* resumed by the engine at start */
+	int		 boot_unfinished; /* its record says not finished, and
+					   no job runs it (not resumable) */
 	int		 seen;
 };
 TAILQ_HEAD(ops_apps, ops_app);
@@ -139,6 +149,28 @@ struct ops_sockreq {
 	pthread_cond_t	 cv;
 };
 
+/*
+ * A write to the parent asked from a worker (a bootstrap's save) or from
+ * the loop (a finished bootstrap, rotated credentials): kind/name and the
+ * JSON text, sent as PRIV_STATE_PUT on the loop.  A worker waits on cv
+ * for the answer; refs: the asker's and the loop's (under mu).  The text
+ * may hold a password: it is zeroed when freed.
+ */
+struct ops_savereq {
+	struct ops_savereq *next;	/* ops->save_head; then the sent list */
+	struct ops_savereq *sprev, *snext;	/* ops->saves_sent (loop) */
+	struct engine_ops *ops;
+	char		 kind[16];
+	char		 name[64];
+	char		*text;
+	int		 refs;
+	int		 done;
+	int		 code;		/* 0, or the parent's or our error */
+	char		*msg;
+	int		 nowait;	/* nobody waits: log a failure */
+	pthread_cond_t	 cv;
+};
+
 struct engine_ops {
 	struct engine	*e;
 	struct prov_run_pool *pool;
@@ -149,10 +181,14 @@ struct engine_ops {
 	struct ops_jobs	 jobs;
 	size_t		 njobs_done;
 	int		 stopping;
+	int		 boots_loaded;	/* the first view's records were read */
+	struct ops_savereq *saves_sent;	/* waiting for the parent (loop) */
 
 	pthread_mutex_t	 mu;		/* guards what follows */
 	struct ops_job	*done_head, *done_tail;
 	struct ops_sockreq *sock_head, *sock_tail;
+	struct ops_savereq *save_head, *save_tail;
+	int		 closed;	/* the loop is gone: workers ask nothing */
 	json_t		*hostkeys;	/* "appliance host:port" -> SHA256 */
 	int		 wake[2];	/* pipe: workers write, loop reads */
 	struct event	*wake_ev;
@@ -183,6 +219,12 @@ json_t	*ops_req_appliance(struct engine *e, struct engine_req *req,
 	    const char *name);
 struct ops_app *ops_app_lookup(struct engine_ops *ops, const char *name);
 void	ops_app_health_result(struct ops_app *a, json_t *res);
+/* Loop: send kind/name (JSON text, copied) to the parent; the answer is
+ * logged only.  For writes nobody waits for. */
+void	ops_state_put(struct engine_ops *ops, const char *kind,
+	    const char *name, const char *text);
+/* Loop, at exit: every write still waiting fails ("stopping"). */
+void	ops_saves_close(struct engine_ops *ops);
 
 /* engine-ops.c */
 void	ops_prov_unref(struct engine_ops *ops, struct ops_prov *p);
@@ -192,5 +234,14 @@ void	ops_provs_reload(struct engine_ops *ops);
 /* engine-health.c */
 void	ops_apps_reload(struct engine_ops *ops);
 void	ops_app_free(struct ops_app *a);
+/* First view: resume every bootstrap whose record is not finished. */
+void	ops_boots_resume(struct engine_ops *ops);
+/* Loop: a bootstrap job ended; keep and persist its result. */
+void	ops_boot_finished(struct engine_ops *ops, struct ops_app *a,
+	    struct ops_job *j);
+/* A bootstrap record (a new object): progress and, when finished, the
+ * result.  Reads only what a job does not change while it runs. */
+json_t	*ops_boot_record(struct ops_job *j, json_t *progress, int finished,
+	    json_t *result);
 
 #endif

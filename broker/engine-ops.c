@@ -10,7 +10,7 @@
  * check never runs in the middle of a configuration change.
  *
  * THREADS.  Workers never touch the view, a request or the role runtime.
- * They talk to the loop through one mailbox (a mutex, two lists and a
+ * They talk to the loop through one mailbox (a mutex, three lists and a
  * pipe the loop watches):
  *
  *	- a finished job is put on the done list; the loop answers the
@@ -20,7 +20,9 @@
  *	  variable (with the connection's timeout); the loop checks the host
  *	  against the network and asks the parent (role_socket); the reply's
  *	  callback hands the descriptor over.  A worker that gave up leaves
- *	  the request marked abandoned, and the late descriptor is closed.
+ *	  the request marked abandoned, and the late descriptor is closed;
+ *	- a bootstrap's save puts a write on the save list and waits the same
+ *	  way, for the parent's answer to PRIV_STATE_PUT (role_request).
  *
  * A pipe rather than event_active() from a worker: it needs no
  * evthread_use_pthreads() before the base is made (the role runtime makes
@@ -170,9 +172,11 @@ req_check_data(struct engine_req *req, const struct prov_service *svc,
 
 	if (svc->schema == NULL)
 		return 0;
+	/* schema_validate() gives an errors array even when data is valid. */
 	if (json_is_object(data)) {
 		if ((ok = schema_validate(svc->schema, data, &errors)) != NULL) {
 			json_decref(ok);
+			json_decref(errors);
 			return 0;
 		}
 	} else {
@@ -186,6 +190,8 @@ req_check_data(struct engine_req *req, const struct prov_service *svc,
 			if ((ok = schema_validate(svc->schema, item,
 			    &errors)) != NULL) {
 				json_decref(ok);
+				json_decref(errors);
+				errors = NULL;
 				continue;
 			}
 			{
@@ -222,7 +228,7 @@ engine_op_run(struct engine *e, struct engine_req *req,
 	const struct prov_op *op;
 	struct ops_prov *p;
 	struct ops_job *j;
-	json_t *app, *body = NULL, *data, *names, *v;
+	json_t *app, *body = NULL, *data, *names, *v, *empty;
 	const char *k, *code, *pname;
 	size_t len, i;
 	char *msg = NULL;
@@ -275,8 +281,10 @@ engine_op_run(struct engine *e, struct engine_req *req,
 			    "\"%s\"", svc->name, pname, params[2]);
 			return;
 		}
-		if (req_check_data(req, svc, data != NULL ? data :
-		    json_object()) == -1)
+		empty = json_object();
+		rc = req_check_data(req, svc, data != NULL ? data : empty);
+		json_decref(empty);
+		if (rc == -1)
 			return;
 	}
 	if ((j = ops_job_new(ops, OPS_OP, app, &status, &code, &msg)) == NULL) {
@@ -402,6 +410,11 @@ engine_ops_reload(struct engine *e)
 	}
 	ops_provs_reload(ops);
 	ops_apps_reload(ops);
+	/* Once, with the first view: providers are compiled by now. */
+	if (!ops->boots_loaded && ops->pool != NULL) {
+		ops->boots_loaded = 1;
+		ops_boots_resume(ops);
+	}
 }
 
 void
@@ -433,7 +446,9 @@ engine_ops_free(struct engine *e)
 	/* The API server is gone with its requests: answer no one. */
 	TAILQ_FOREACH(j, &ops->jobs, entry)
 		j->req = NULL;
-	/* Workers waiting for a socket give up at once. */
+	/* Workers waiting for a write or a socket give up at once, and
+	 * ask for none after this. */
+	ops_saves_close(ops);
 	pthread_mutex_lock(&ops->mu);
 	while ((sr = ops->sock_head) != NULL) {
 		ops->sock_head = sr->next;

@@ -5,6 +5,7 @@ noinst_LIBRARIES += broker/librole.a
 broker_librole_a_SOURCES = \
 	broker/privclient.c broker/privclient.h broker/priv-proto.h \
 	broker/role.c broker/role.h broker/role-int.h broker/role-spare.c \
+	broker/role-stats.c broker/role-stats.h \
 	broker/access.c broker/access.h broker/audit.c broker/audit.h \
 	broker/pwcheck.c broker/pwcheck.h
 broker_librole_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
@@ -19,7 +20,7 @@ broker_libparent_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
 broker_vnf_brokerd_SOURCES = \
 	broker/parent.c broker/parent.h \
 	broker/parent-nets.c broker/parent-roles.c broker/parent-priv.c \
-	broker/parent-listen.c broker/parent-state.c \
+	broker/parent-listen.c broker/parent-state.c broker/parent-stats.c \
 	broker/privdrop.c
 broker_vnf_brokerd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
 broker_vnf_brokerd_LDADD = broker/libparent.a provider/libprovider.a \

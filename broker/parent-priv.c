@@ -186,10 +186,15 @@ priv_state_names(struct priv_state *st)
 	    memchr(st->name, '\0', sizeof(st->name)) != NULL;
 }
 
-/* Reply after a change: the views went out first, then PRIV_OK. */
+/*
+ * Reply after a change: the views went out first, then PRIV_OK.  Only
+ * the engine's view holds providers and bootstraps: a change to those
+ * (one per bootstrap step) leaves the other roles, and the sockets they
+ * keep ready, alone.
+ */
 static int
-priv_state_reply(struct parent *p, struct role *r, uint32_t id, int e,
-    char *cause, const char **why)
+priv_state_reply(struct parent *p, struct role *r, const char *kind,
+    uint32_t id, int e, char *cause, const char **why)
 {
 	int rv;
 
@@ -199,7 +204,10 @@ priv_state_reply(struct parent *p, struct role *r, uint32_t id, int e,
 		free(cause);
 		return rv;
 	}
-	if (e == 0)
+	if (e == 0 && (strcmp(kind, "provider") == 0 ||
+	    strcmp(kind, "bootstrap") == 0))
+		parent_view_push(p, &p->roles[ROLE_ENGINE]);
+	else if (e == 0)
 		parent_views_push(p);	/* 1: nothing changed */
 	if (r->fd == -1)
 		return 0;	/* the push ended it; it restarts */
@@ -249,7 +257,7 @@ priv_state_put(struct parent *p, struct role *r, const struct ipc_msg *msg,
 	if (e < 0)
 		log_warn("role %s: %s %s refused: %s", r->def->name, st.kind,
 		    st.name, cause);
-	return priv_state_reply(p, r, msg->hdr.id, e, cause, why);
+	return priv_state_reply(p, r, st.kind, msg->hdr.id, e, cause, why);
 }
 
 static int
@@ -266,7 +274,7 @@ priv_state_del(struct parent *p, struct role *r, const struct ipc_msg *msg,
 		return -1;
 	}
 	e = parent_state_del(p, st.kind, st.name, &cause);
-	return priv_state_reply(p, r, msg->hdr.id, e, cause, why);
+	return priv_state_reply(p, r, st.kind, msg->hdr.id, e, cause, why);
 }
 /* end H2: state */
 

@@ -2,6 +2,7 @@
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -19,11 +20,18 @@
 #include "common/error.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/strutil.h"
 #include "common/xmalloc.h"
 
 #define ROLE_BACKOFF_MIN	1	/* seconds */
 #define ROLE_STABLE_AFTER	60	/* a run this long resets the backoff */
 #define ROLE_STOP_GRACE		5	/* seconds between SIGTERM and SIGKILL */
+/*
+ * A replaced instance (SIGHUP) is told to serve what it has open for up
+ * to drain_timeout seconds (PRIV_DRAIN), and ends itself then.  It is
+ * killed only when it is still there this much later: stuck.
+ */
+#define ROLE_DRAIN_SLACK	15	/* seconds */
 
 /* What each role may ask of the parent; nothing else is ever granted. */
 static const struct role_def role_defs[ROLE_MAX] = {
@@ -39,7 +47,24 @@ static void
 role_on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct role *r = arg;
+	char c;
 
+	/*
+	 * A draining instance closes its channel when it exits, as it
+	 * should: not an error to report, nor a reason to kill it.
+	 */
+	if (r->ev_drain != NULL && recv(r->fd, &c, 1, MSG_PEEK |
+	    MSG_DONTWAIT) == 0) {
+		log_debug("role %s (old pid %ld) closed its channel",
+		    r->def->name, (long)r->pid);
+		if (r->ev_read != NULL) {
+			event_free(r->ev_read);
+			r->ev_read = NULL;
+		}
+		close(r->fd);
+		r->fd = -1;
+		return;
+	}
 	parent_priv_dispatch(r->parent, r);
 }
 
@@ -163,7 +188,8 @@ role_start(struct parent *p, struct role *r)
 	event_add(r->ev_read, NULL);
 	log_info("role %s started, pid %ld (start %u)", r->def->name,
 	    (long)pid, r->starts);
-	if ((err = parent_role_send_setup(p, r)) != 0)
+	if ((err = parent_stats_send(p, r)) != 0 ||
+	    (err = parent_role_send_setup(p, r)) != 0)
 		parent_role_end(p, r, err_str(err));
 	return;
 retry:
@@ -193,6 +219,103 @@ parent_roles_start(struct parent *p)
 	}
 }
 
+/* A replaced instance still running at its deadline: cut what is left. */
+static void
+role_on_drain_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct role *d = arg;
+
+	log_warn("role %s (old pid %ld) still runs %u s after it was "
+	    "replaced; killing it", d->def->name, (long)d->pid,
+	    d->parent->conf->drain_timeout + ROLE_DRAIN_SLACK);
+	d->ending = 1;
+	kill(d->pid, SIGKILL);
+}
+
+/*
+ * Move r's running instance to p->draining and tell it to stop: on
+ * SIGTERM the role runtime stops accepting and lets its sessions finish
+ * (within its own grace).  Its channel stays open, so what it still
+ * serves can get sockets (and an engine finish a request); the listening
+ * sockets are the parent's, so a port that is kept never stops
+ * accepting.  r is then free for a new instance.
+ */
+static void
+role_drain(struct parent *p, struct role *r)
+{
+	struct timeval tv = { (time_t)p->conf->drain_timeout +
+	    ROLE_DRAIN_SLACK, 0 };
+	struct priv_drain pd = { p->conf->drain_timeout };
+	struct role *d;
+
+	d = xcalloc(1, sizeof(*d));
+	d->parent = p;
+	d->def = r->def;
+	d->pid = r->pid;
+	d->fd = r->fd;
+	d->started = r->started;
+	d->ending = r->ending;
+	if (r->ev_read != NULL) {
+		event_free(r->ev_read);
+		r->ev_read = NULL;
+	}
+	if (d->fd != -1) {
+		d->ev_read = event_new(p->base, d->fd, EV_READ | EV_PERSIST,
+		    role_on_read, d);
+		event_add(d->ev_read, NULL);
+	}
+	d->ev_drain = evtimer_new(p->base, role_on_drain_over, d);
+	evtimer_add(d->ev_drain, &tv);
+	d->next_drain = p->draining;
+	p->draining = d;
+	/* Without its channel, SIGTERM: the shutdown's short grace. */
+	if (!d->ending && (d->fd == -1 || ipc_send(d->fd, PRIV_DRAIN, 0, &pd,
+	    sizeof(pd), -1) != 0))
+		kill(d->pid, SIGTERM);
+	r->pid = 0;
+	r->fd = -1;
+	r->ending = 0;
+}
+
+/* Unlink d from p->draining and free it. */
+static void
+role_drain_free(struct parent *p, struct role *d)
+{
+	struct role **dp;
+
+	for (dp = &p->draining; *dp != NULL; dp = &(*dp)->next_drain) {
+		if (*dp == d) {
+			*dp = d->next_drain;
+			break;
+		}
+	}
+	role_close(d);
+	if (d->ev_drain != NULL)
+		event_free(d->ev_drain);
+	free(d);
+}
+
+/* Was pid a replaced instance?  Then it is gone for good: 1. */
+static int
+role_drain_reap(struct parent *p, pid_t pid, int status)
+{
+	struct role *d;
+
+	for (d = p->draining; d != NULL; d = d->next_drain)
+		if (d->pid == pid)
+			break;
+	if (d == NULL)
+		return 0;
+	if (WIFSIGNALED(status))
+		log_warn("role %s (old pid %ld) killed by signal %d while "
+		    "draining", d->def->name, (long)pid, WTERMSIG(status));
+	else
+		log_info("role %s (old pid %ld) drained: exited with status "
+		    "%d", d->def->name, (long)pid, WEXITSTATUS(status));
+	role_drain_free(p, d);
+	return 1;
+}
+
 void
 parent_role_end(struct parent *p, struct role *r, const char *why)
 {
@@ -213,6 +336,9 @@ parent_role_reap(struct parent *p, pid_t pid, int status)
 	struct role *r = NULL;
 	int i;
 
+	parent_stats_reaped(p, pid);	/* whichever instance it was */
+	if (role_drain_reap(p, pid, status))
+		return;		/* replaced on purpose: no restart */
 	for (i = 0; i < ROLE_MAX; i++)
 		if (p->roles[i].pid == pid)
 			r = &p->roles[i];
@@ -243,13 +369,15 @@ parent_role_reap(struct parent *p, pid_t pid, int status)
 }
 
 /*
- * Stop every role: SIGTERM, then wait up to ROLE_STOP_GRACE seconds for
- * them to exit before SIGKILL.  Runs outside the event loop, at shutdown.
+ * Stop every role, and every replaced instance still draining: SIGTERM,
+ * then wait up to ROLE_STOP_GRACE seconds for them to exit before
+ * SIGKILL.  Runs outside the event loop, at shutdown.
  */
 void
 parent_roles_stop(struct parent *p)
 {
 	struct timespec step = { 0, 50 * 1000 * 1000 };
+	struct role *d;
 	int i, status, left, tries;
 	pid_t pid;
 
@@ -263,12 +391,17 @@ parent_roles_stop(struct parent *p)
 		if (p->roles[i].pid > 0)
 			kill(p->roles[i].pid, SIGTERM);
 	}
+	/* Told already; the signal again is harmless, the channel goes. */
+	for (d = p->draining; d != NULL; d = d->next_drain) {
+		role_close(d);
+		kill(d->pid, SIGTERM);
+	}
 	for (tries = 0; tries < ROLE_STOP_GRACE * 20; tries++) {
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 			parent_role_reap(p, pid, status);
 		for (left = 0, i = 0; i < ROLE_MAX; i++)
 			left += p->roles[i].pid > 0;
-		if (left == 0)
+		if (left == 0 && p->draining == NULL)
 			return;
 		nanosleep(&step, NULL);
 	}
@@ -280,5 +413,139 @@ parent_roles_stop(struct parent *p)
 		kill(p->roles[i].pid, SIGKILL);
 		if (waitpid(p->roles[i].pid, &status, 0) > 0)
 			p->roles[i].pid = 0;
+	}
+	while ((d = p->draining) != NULL) {
+		log_warn("role %s (old pid %ld) did not stop in %d s; killing "
+		    "it", d->def->name, (long)d->pid, ROLE_STOP_GRACE);
+		kill(d->pid, SIGKILL);
+		if (waitpid(d->pid, &status, 0) > 0)
+			parent_role_reap(p, d->pid, status);
+		else
+			role_drain_free(p, d);
+	}
+}
+
+/*
+ * SIGHUP: what changes for one role, in words for the log ("program
+ * changed, listeners changed"), or an empty string.
+ */
+static void
+role_changes(const struct role_conf *oc, const struct role_conf *nc,
+    int listen_changed, int user_changed, char *buf, size_t len)
+{
+	const char *what[4];
+	size_t i, n = 0, off = 0;
+	int args = oc->nargs != nc->nargs;
+
+	for (i = 0; !args && i < nc->nargs; i++)
+		args = strcmp(oc->args[i], nc->args[i]) != 0;
+	if (strcmp(oc->program, nc->program) != 0)
+		what[n++] = "program";
+	if (args)
+		what[n++] = "args";
+	if (listen_changed)
+		what[n++] = "listeners";
+	if (user_changed)
+		what[n++] = "user";
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s changed",
+		    i > 0 ? ", " : "", what[i]);
+}
+
+int
+parent_roles_plan(struct parent *p, const struct broker_config *n,
+    unsigned listen_changed, int user_changed,
+    struct parent_roles_plan *plan, char **cause)
+{
+	const struct role_conf *oc, *nc;
+	struct stat st;
+	int i;
+
+	memset(plan, 0, sizeof(*plan));
+	for (i = 0; i < ROLE_MAX; i++) {
+		oc = &p->conf->roles[i];
+		nc = &n->roles[i];
+		if (!oc->enabled && !nc->enabled)
+			continue;
+		if (!nc->enabled) {
+			plan->act[i] = ROLE_STOP;
+			str_copy(plan->why[i], "disabled",
+			    sizeof(plan->why[i]));
+			continue;
+		}
+		if (!oc->enabled) {
+			plan->act[i] = ROLE_START;
+			str_copy(plan->why[i], "enabled",
+			    sizeof(plan->why[i]));
+		} else {
+			role_changes(oc, nc, (listen_changed >> i) & 1,
+			    user_changed, plan->why[i], sizeof(plan->why[i]));
+			if (plan->why[i][0] == '\0')
+				continue;
+			plan->act[i] = ROLE_REPLACE;
+		}
+		/*
+		 * An exec that fails would leave the role down once the old
+		 * instance is drained: check what can be checked now.
+		 */
+		if (stat(nc->program, &st) == -1) {
+			*cause = xasprintf("roles.%s.program %s: %s",
+			    role_defs[i].name, nc->program, strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) {
+			*cause = xasprintf("roles.%s.program %s: not an "
+			    "executable file", role_defs[i].name, nc->program);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+parent_roles_retire(struct parent *p, const struct parent_roles_plan *plan)
+{
+	struct role *r;
+	int i;
+
+	for (i = 0; i < ROLE_MAX; i++) {
+		if (plan->act[i] != ROLE_STOP && plan->act[i] != ROLE_REPLACE)
+			continue;
+		r = &p->roles[i];
+		if (r->ev_restart != NULL)	/* a restart pending */
+			evtimer_del(r->ev_restart);
+		if (r->pid <= 0) {
+			role_close(r);
+			log_info("SIGHUP: role %s %s (%s); it was not running",
+			    r->def->name, plan->act[i] == ROLE_STOP ?
+			    "stopped" : "replaced", plan->why[i]);
+			continue;
+		}
+		log_info("SIGHUP: role %s %s (%s); old pid %ld serves what "
+		    "it has open for up to %u s (drain_timeout)",
+		    r->def->name, plan->act[i] == ROLE_STOP ? "stopped" :
+		    "replaced", plan->why[i], (long)r->pid,
+		    p->conf->drain_timeout);
+		role_drain(p, r);
+	}
+}
+
+void
+parent_roles_resume(struct parent *p, const struct parent_roles_plan *plan)
+{
+	struct role *r;
+	int i;
+
+	for (i = 0; i < ROLE_MAX; i++) {
+		if (plan->act[i] != ROLE_START && plan->act[i] != ROLE_REPLACE)
+			continue;
+		r = &p->roles[i];
+		if (plan->act[i] == ROLE_START)
+			log_info("SIGHUP: role %s started (enabled)",
+			    r->def->name);
+		/* a deliberate start: no backoff from an earlier crash */
+		r->backoff = ROLE_BACKOFF_MIN;
+		role_start(p, r);
 	}
 }

@@ -5,6 +5,8 @@
  *	state_dir/providers/NAME.yaml	a provider dictionary, as uploaded
  *	state_dir/appliances/NAME.json	a broker.yaml `appliances` entry
  *	state_dir/users/NAME.json	a broker.yaml `users` entry
+ *	state_dir/bootstraps/NAME.json	the engine's record of appliance
+ *					NAME's bootstrap (below)
  *
  * Every object is checked by the configuration parser itself, so a state
  * file and a broker.yaml entry cannot disagree; a provider is only size-
@@ -13,7 +15,20 @@
  * directory, fsync, rename, fsync of the directory), 0600 in 0700
  * directories.  In memory, p->state holds per kind an object by name:
  * networks {entry, error?}, providers the YAML text, appliances and users
- * their entry as the views hold it.
+ * their entry as the views hold it, bootstraps the record.
+ *
+ * A bootstrap record is the engine's, not an operator's: the bootstrap's
+ * saved progress (provider/bootstrap.c's state machine, which may hold a
+ * rotated password not yet confirmed: a secret, hence 0600 like the rest)
+ * and what the engine needs to resume it after a restart:
+ *
+ *	{"name": APPLIANCE, "job": "START-SEQ", "started": UNIX-TIME,
+ *	 "finished": false, "progress": {...}, "result": {...}}
+ *
+ * The parent checks its shape, its size and that it names an appliance
+ * it knows (broker.yaml's or a registered one), and never reads the
+ * progress beyond "it is an object": the state machine is the
+ * provider's business.  Deleting an appliance deletes its record.
  */
 #include "config.h"
 
@@ -51,6 +66,7 @@ static const struct state_kind state_kinds[] = {
 	{ "provider", "providers", ".yaml", 63 },
 	{ "appliance", "appliances", ".json", 63 },
 	{ "user", "users", ".json", 32 },
+	{ "bootstrap", "bootstraps", ".json", 63 },
 };
 #define STATE_NKINDS	(sizeof(state_kinds) / sizeof(state_kinds[0]))
 
@@ -203,6 +219,116 @@ state_utf8_text(const unsigned char *s, size_t len)
 	return 1;
 }
 
+/* The fields of a bootstrap record, and their JSON types. */
+enum state_boot_type { SB_STRING, SB_INT, SB_BOOL, SB_OBJECT };
+static const struct {
+	const char		*key;
+	enum state_boot_type	 type;
+	int			 required;
+} state_boot_fields[] = {
+	{ "name", SB_STRING, 1 },
+	{ "job", SB_STRING, 1 },
+	{ "started", SB_INT, 1 },
+	{ "finished", SB_BOOL, 1 },
+	{ "progress", SB_OBJECT, 1 },
+	{ "result", SB_OBJECT, 0 },
+};
+#define STATE_BOOT_JOB_MAX	47	/* struct ops_job's id[48] */
+
+/*
+ * A bootstrap record (see the top of this file): a new reference, or NULL
+ * with *cause.  A syntax error is reported at its line and column.
+ */
+static json_t *
+state_check_boot(struct parent *p, const char *name, const char *buf,
+    size_t len, const char *file, char **cause)
+{
+	json_error_t jerr;
+	json_t *o, *v, *apps;
+	const char *key, *what;
+	size_t i, n = sizeof(state_boot_fields) / sizeof(state_boot_fields[0]);
+	int ok;
+
+	if ((o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		*cause = xasprintf("%s:%d:%d: error: %s", file, jerr.line,
+		    jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		*cause = xasprintf("%s:1:1: error: a bootstrap record is a JSON "
+		    "object", file);
+		goto bad;
+	}
+	json_object_foreach(o, key, v) {
+		for (i = 0; i < n; i++)
+			if (strcmp(state_boot_fields[i].key, key) == 0)
+				break;
+		if (i == n) {
+			*cause = xasprintf("%s: %s: unknown field", file, key);
+			goto bad;
+		}
+		switch (state_boot_fields[i].type) {
+		case SB_STRING:
+			ok = json_is_string(v);
+			what = "a string";
+			break;
+		case SB_INT:
+			ok = json_is_integer(v);
+			what = "an integer";
+			break;
+		case SB_BOOL:
+			ok = json_is_boolean(v);
+			what = "true or false";
+			break;
+		default:
+			ok = json_is_object(v);
+			what = "an object";
+			break;
+		}
+		if (!ok) {
+			*cause = xasprintf("%s: %s: expected %s", file, key,
+			    what);
+			goto bad;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (state_boot_fields[i].required &&
+		    json_object_get(o, state_boot_fields[i].key) == NULL) {
+			*cause = xasprintf("%s: %s: missing", file,
+			    state_boot_fields[i].key);
+			goto bad;
+		}
+	if (strcmp(json_string_value(json_object_get(o, "name")), name) != 0) {
+		*cause = xasprintf("%s: name: \"%s\" does not match the "
+		    "bootstrap's name \"%s\"", file, json_string_value(
+		    json_object_get(o, "name")), name);
+		goto bad;
+	}
+	v = json_object_get(o, "job");
+	if (json_string_length(v) == 0 || json_string_length(v) >
+	    STATE_BOOT_JOB_MAX) {
+		*cause = xasprintf("%s: job: 1 to %d characters", file,
+		    STATE_BOOT_JOB_MAX);
+		goto bad;
+	}
+	if (json_integer_value(json_object_get(o, "started")) < 0) {
+		*cause = xasprintf("%s: started: a negative time", file);
+		goto bad;
+	}
+	apps = state_known_appliances(p);
+	ok = json_object_get(apps, name) != NULL;
+	json_decref(apps);
+	if (!ok) {
+		*cause = xasprintf("%s: appliance \"%s\" is neither in "
+		    "broker.yaml nor registered", file, name);
+		goto bad;
+	}
+	return o;
+bad:
+	json_decref(o);
+	return NULL;
+}
+
 /*
  * Check one object: returns what the in-memory state keeps for it (a new
  * reference), or NULL with *cause ("file:line:col: error: path: what").
@@ -233,6 +359,8 @@ state_check(struct parent *p, const struct state_kind *k, const char *name,
 		}
 		return json_stringn(buf, len);
 	}
+	if (strcmp(k->kind, "bootstrap") == 0)
+		return state_check_boot(p, name, buf, len, file, cause);
 	diags_init(&d, file);
 	nets = state_known_nets(p, &nnets);
 	apps = state_known_appliances(p);
@@ -515,7 +643,11 @@ parent_state_put(struct parent *p, const char *kind, const char *name,
 		return e;
 	}
 	json_object_set_new(state_objects(p, kind), name, rec);
-	log_info("%s %s registered", kind, name);
+	/* A bootstrap saves after every step: not worth a line each. */
+	if (strcmp(kind, "bootstrap") == 0)
+		log_debug("bootstrap %s saved", name);
+	else
+		log_info("%s %s registered", kind, name);
 	return 0;
 }
 
@@ -557,6 +689,23 @@ parent_state_del(struct parent *p, const char *kind, const char *name,
 	}
 	json_object_del(state_objects(p, kind), name);
 	log_info("%s %s deleted", kind, name);
+	/*
+	 * Its bootstrap record goes with it: a record naming no appliance
+	 * could neither be loaded nor resumed.  A failure to remove the file
+	 * is logged only (the appliance is gone; the next start skips it).
+	 */
+	if (strcmp(kind, "appliance") == 0 && json_object_get(state_objects(p,
+	    "bootstrap"), name) != NULL) {
+		char *c2 = NULL;
+
+		if (state_unlink(p, state_kind_find("bootstrap"), name,
+		    &c2) != 0) {
+			log_warn("%s", c2);
+			free(c2);
+		}
+		json_object_del(state_objects(p, "bootstrap"), name);
+		log_info("bootstrap %s deleted with its appliance", name);
+	}
 	return 0;
 }
 
@@ -717,6 +866,9 @@ parent_state_merge(struct parent *p, json_t *view, int engine)
 		json_object_set_new(provs, name, json_pack("{s:O,s:s}",
 		    "yaml", o, "origin", "state"));
 	json_object_set_new(view, "providers", provs);
+	/* The engine's bootstrap records, to resume what did not finish. */
+	json_object_set_new(view, "bootstraps", json_deep_copy(state_objects(p,
+	    "bootstrap")));
 	nets = json_array();
 	json_array_foreach(p->conf->network_entries, i, o) {
 		name = json_string_value(json_object_get(o, "name"));
@@ -763,60 +915,22 @@ state_conf_net(const struct broker_config *conf, const char *name)
 }
 
 /*
- * SIGHUP: read broker.yaml again.  A file with errors is reported and the
- * running configuration kept.  What the roles are told (appliances, users,
- * dns_suffix, each role's settings) and the networks change now; what the
- * parent set up at start (user, directories, listeners, role programs)
- * needs a restart and is kept, with a warning when it differs.
+ * SIGHUP, once parent.c has read and checked broker.yaml (key material,
+ * user, role programs, listeners: everything that can refuse the whole
+ * reload): what the roles are told (appliances, users, dns_suffix, each
+ * role's settings) and the networks change now.  A network that cannot
+ * be attached is reported and left out; the rest of the reload goes on.
  */
 void
-parent_config_reload(struct parent *p)
+parent_config_reload(struct parent *p, struct broker_config *n)
 {
-	struct broker_config *n, *o = p->conf;
+	struct broker_config *o = p->conf;
 	const struct netns_spec *sp;
-	struct diags d;
-	char *cause = NULL, *first;
-	const char *path;
+	char *cause = NULL;
 	json_t *tmpj;
 	size_t i;
 	int r;
 
-	path = strcmp(o->path, "(embedded default)") == 0 ? NULL : o->path;
-	n = config_load(path, &d);
-	if (n == NULL) {
-		for (i = 0; i < d.n; i++) {
-			struct diags one = d;
-
-			one.v = &d.v[i];
-			one.n = 1;
-			one.nerrors = d.v[i].severity == DIAG_ERROR;
-			if ((first = diags_first_error(&one)) != NULL)
-				log_error("%s", first);
-			free(first);
-		}
-		log_error("SIGHUP: %s has %zu error%s; the running "
-		    "configuration is kept", d.file, d.nerrors,
-		    d.nerrors == 1 ? "" : "s");
-		diags_free(&d);
-		return;
-	}
-	diags_free(&d);
-	/* Key material, as at start (read from state_dir, made if new). */
-	if (sshr_hostkeys_setup(n, &cause) != 0 ||
-	    proxy_keys_prepare(n, &cause) != 0) {
-		log_error("SIGHUP: %s; the running configuration is kept",
-		    cause);
-		free(cause);
-		config_free(n);
-		return;
-	}
-	if (strcmp(n->user, o->user) != 0 ||
-	    strcmp(n->state_dir, o->state_dir) != 0 ||
-	    strcmp(n->run_dir, o->run_dir) != 0 ||
-	    n->nlisteners != o->nlisteners ||
-	    memcmp(n->listeners, o->listeners, sizeof(n->listeners)) != 0)
-		log_warn("SIGHUP: user, state_dir, run_dir and listen take "
-		    "effect at the next start; kept as they are");
 	/* Networks: detach what went or changed, attach what is new. */
 	for (i = 0; i < o->nnetworks; i++) {
 		sp = state_conf_net(n, o->networks[i].name);
@@ -866,7 +980,6 @@ parent_config_reload(struct parent *p)
 	n->networks = (struct netns_spec *)sp;
 	n->nnetworks = i;
 	o->log_level = n->log_level;
-	config_free(n);
+	o->restart_backoff_max = n->restart_backoff_max;
 	parent_views_push(p);
-	log_info("SIGHUP: %s reloaded", o->path);
 }

@@ -3,9 +3,10 @@
  *
  * It loads the configuration, attaches the guest networks, forks the roles
  * as an unprivileged user, answers their privileged requests, restarts a
- * role that dies and, on SIGTERM, stops the roles and detaches every
- * network so nothing of the broker's is left behind.  It parses no
- * network input.
+ * role that dies, applies its configuration again on SIGHUP (replacing
+ * the roles it changes while their sessions drain) and, on SIGTERM, stops
+ * the roles and detaches every network so nothing of the broker's is left
+ * behind.  It parses no network input.
  */
 #include "config.h"
 
@@ -34,6 +35,8 @@
 #include "common/log.h"
 #include "common/strutil.h"
 #include "common/xmalloc.h"
+
+static int parent_debug;	/* -d: debug level whatever log.level says */
 
 static void __attribute__((noreturn))
 usage(int code)
@@ -141,6 +144,153 @@ parent_notify(const char *state)
 	close(fd);
 }
 
+/* SIGHUP with a file that does not parse: each error, then the verdict. */
+static void
+parent_reload_errors(struct diags *d)
+{
+	char *first;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		struct diags one = *d;
+
+		one.v = &d->v[i];
+		one.n = 1;
+		one.nerrors = d->v[i].severity == DIAG_ERROR;
+		if ((first = diags_first_error(&one)) != NULL)
+			log_error("%s", first);
+		free(first);
+	}
+	log_error("SIGHUP: %s has %zu error%s; the running configuration is "
+	    "kept", d->file, d->nerrors, d->nerrors == 1 ? "" : "s");
+}
+
+/*
+ * What SIGHUP cannot change in a running broker (as sshd keeps what its
+ * listener process set up): said key by key, and the running value put
+ * back into n, so everything after works with the directories in use.
+ */
+static void
+parent_reload_restart_only(const struct broker_config *o,
+    struct broker_config *n)
+{
+	if (strcmp(n->state_dir, o->state_dir) != 0) {
+		log_warn("SIGHUP: state_dir changed (%s to %s): needs a "
+		    "restart; %s stays in use", o->state_dir, n->state_dir,
+		    o->state_dir);
+		free(n->state_dir);
+		n->state_dir = xstrdup(o->state_dir);
+	}
+	if (strcmp(n->run_dir, o->run_dir) != 0) {
+		log_warn("SIGHUP: run_dir changed (%s to %s): needs a "
+		    "restart; %s stays in use", o->run_dir, n->run_dir,
+		    o->run_dir);
+		free(n->run_dir);
+		n->run_dir = xstrdup(o->run_dir);
+	}
+	if ((n->audit_log == NULL) != (o->audit_log == NULL) ||
+	    (n->audit_log != NULL && strcmp(n->audit_log, o->audit_log) != 0))
+		log_warn("SIGHUP: audit_log changed: needs a restart; the "
+		    "roles keep writing where they do");
+	if (n->log_syslog != o->log_syslog)
+		log_warn("SIGHUP: log.target changed: needs a restart");
+}
+
+/*
+ * SIGHUP: apply broker.yaml as a whole, or not at all.  Everything that
+ * can fail is done first and undone on failure (parse, key material, the
+ * user, the role programs, binding new listeners); only then does
+ * anything change: replaced roles drain, networks and views change, the
+ * new listener set and role configuration go in force, new instances
+ * start.  Unchanged listeners keep their socket, so their port never
+ * stops accepting; unchanged roles keep running and get their new view.
+ */
+static void
+parent_reload(struct parent *p)
+{
+	struct broker_config *n, *o = p->conf;
+	struct parent_listen_plan lp;
+	struct parent_roles_plan rp;
+	struct role_conf rc;
+	struct passwd *pw;
+	struct diags d;
+	const char *path;
+	char *cause = NULL, *s;
+	uid_t uid = p->uid;
+	gid_t gid = p->gid;
+	int i, user_changed;
+
+	path = strcmp(o->path, "(embedded default)") == 0 ? NULL : o->path;
+	n = config_load(path, &d);
+	if (n == NULL) {
+		parent_reload_errors(&d);
+		diags_free(&d);
+		return;
+	}
+	diags_free(&d);
+	parent_reload_restart_only(o, n);
+	/* Key material, as at start (read from state_dir, made if new). */
+	if (sshr_hostkeys_setup(n, &cause) != 0 ||
+	    proxy_keys_prepare(n, &cause) != 0)
+		goto refused;
+	if ((user_changed = strcmp(n->user, o->user) != 0)) {
+		if ((pw = getpwnam(n->user)) == NULL) {
+			cause = xasprintf("user \"%s\" does not exist",
+			    n->user);
+			goto refused;
+		}
+		if (pw->pw_uid == 0) {
+			cause = xasprintf("user \"%s\" is root; roles must run "
+			    "unprivileged", n->user);
+			goto refused;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (parent_listeners_prepare(p, n, gid, &lp, &cause) != 0)
+		goto refused;
+	if (parent_roles_plan(p, n, lp.changed, user_changed, &rp,
+	    &cause) != 0) {
+		parent_listeners_abort(p, &lp);
+		goto refused;
+	}
+
+	/* Nothing can fail from here on. */
+	if (n->log_level != o->log_level && !parent_debug) {
+		log_info("SIGHUP: log.level %s (was %s): for the parent and "
+		    "the role instances started from now on",
+		    log_level_name(n->log_level), log_level_name(o->log_level));
+		log_set_level(n->log_level);
+	}
+	if (user_changed)
+		log_info("SIGHUP: user %s (uid %lu) replaces %s (uid %lu) for "
+		    "the roles", n->user, (unsigned long)uid, o->user,
+		    (unsigned long)p->uid);
+	/* A replaced instance drains for the new file's drain_timeout. */
+	o->drain_timeout = n->drain_timeout;
+	parent_roles_retire(p, &rp);
+	parent_config_reload(p, n);	/* networks, views: state's part */
+	parent_listeners_commit(p, n, &lp);
+	for (i = 0; i < ROLE_MAX; i++) {
+		rc = o->roles[i];
+		o->roles[i] = n->roles[i];
+		n->roles[i] = rc;
+	}
+	s = o->user;
+	o->user = n->user;
+	n->user = s;
+	p->uid = uid;
+	p->gid = gid;
+	parent_roles_resume(p, &rp);
+	config_free(n);
+	log_info("SIGHUP: %s reloaded", o->path);
+	return;
+refused:
+	log_error("SIGHUP: %s; the running configuration is kept", cause);
+	free(cause);
+	config_free(n);
+}
+
 static void
 parent_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -159,7 +309,7 @@ parent_on_signal(evutil_socket_t sig, short what, void *arg)
 			parent_role_reap(p, pid, status);
 		break;
 	case SIGHUP:
-		parent_config_reload(p);	/* H2: state */
+		parent_reload(p);
 		break;
 	}
 }
@@ -220,6 +370,7 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			debug = 1;
+			parent_debug = 1;
 			break;
 		case 'P':
 			fputs(config_default_yaml, stdout);
@@ -318,6 +469,7 @@ main(int argc, char **argv)
 		sigev[i] = evsignal_new(p.base, sigs[i], parent_on_signal, &p);
 		evsignal_add(sigev[i], NULL);
 	}
+	parent_stats_open(&p);
 	parent_roles_start(&p);
 	log_info("vnf-brokerd %s ready: %zu network%s attached", PACKAGE_VERSION,
 	    p.nnets, p.nnets == 1 ? "" : "s");
@@ -330,6 +482,7 @@ main(int argc, char **argv)
 	parent_net_detach_all(&p);
 	netns_shutdown();
 	parent_listeners_close(&p);
+	parent_stats_close(&p);
 	if (p.audit_fd >= 0)
 		close(p.audit_fd);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

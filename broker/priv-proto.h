@@ -31,6 +31,8 @@ enum priv_type {
 	PRIV_ERROR,		/* struct priv_error */
 	PRIV_CONFIG,		/* struct priv_config; a sealed memfd rides */
 	PRIV_LISTENER,		/* struct priv_listener; the socket rides */
+	PRIV_STATS,		/* struct priv_stats; a memfd rides */
+	PRIV_DRAIN,		/* struct priv_drain */
 };
 
 /* What a role may ask; the parent's table maps each role to a mask. */
@@ -56,6 +58,24 @@ struct priv_config {
 
 struct priv_listener {
 	char		name[32];	/* "ssh", "proxy", "proxy_tls", ... */
+};
+
+/*
+ * A role's page of counters (role-stats.h).  The role's own, to write in
+ * slot; or (the engine) another role's, read-only, slot PRIV_STATS_RO.
+ */
+#define PRIV_STATS_RO		UINT32_MAX
+struct priv_stats {
+	char		role[16];
+	uint32_t	slot;
+};
+
+/*
+ * SIGHUP replaced the role: stop accepting, serve what is open for up to
+ * seconds, then exit.  The channel stays open meanwhile.
+ */
+struct priv_drain {
+	uint32_t	seconds;
 };
 
 /*

@@ -121,11 +121,24 @@ proxy_conn_audit(struct proxy_conn *pc)
 }
 
 void
+proxy_conn_count_tunnel(struct proxy_conn *pc)
+{
+	if (pc->tunnel_counted)
+		return;
+	pc->tunnel_counted = 1;
+	role_stat_add(RS_TUNNELS, 1);
+	role_stat_add(RS_TUNNELS_OPEN, 1);
+}
+
+void
 proxy_conn_free(struct proxy_conn *pc)
 {
 	struct proxy *px = pc->px;
 
 	proxy_conn_audit(pc);
+	role_stat_add(RS_CONNS_OPEN, -1);
+	if (pc->tunnel_counted)
+		role_stat_add(RS_TUNNELS_OPEN, -1);
 	if (pc->sockreq > 0)
 		role_socket_cancel(px->rt, pc->sockreq);
 	if (pc->pwjob > 0)
@@ -568,6 +581,8 @@ proxy_conn_accept(struct proxy *px, int fd, struct sockaddr *sa, int salen,
 	pc->ev_timer = evtimer_new(px->base, proxy_on_timer, pc);
 	TAILQ_INSERT_TAIL(&px->conns, pc, entry);
 	px->nconns++;
+	role_stat_add(RS_CONNS, 1);
+	role_stat_add(RS_CONNS_OPEN, 1);
 	bufferevent_setcb(pc->cli, proxy_cli_read, NULL, proxy_cli_event, pc);
 	/* Never hold more than one head's worth while parsing. */
 	bufferevent_setwatermark(pc->cli, EV_READ, 0, px->set.limits.head);

@@ -232,7 +232,10 @@ proxy_on_grace(evutil_socket_t fd, short what, void *arg)
 	role_exit(px->rt);
 }
 
-/* Stop accepting; tunnels may finish within shutdown_grace. */
+/*
+ * Stop accepting; tunnels may finish within shutdown_grace, or, replaced
+ * after SIGHUP, within drain_timeout (role_draining()).
+ */
 static void
 proxy_on_stop(struct role_rt *rt, void *arg)
 {
@@ -255,9 +258,10 @@ proxy_on_stop(struct role_rt *rt, void *arg)
 		role_exit(rt);
 		return;
 	}
-	log_info("stopping: %ld connection%s may finish within %d s",
-	    px->nconns, px->nconns == 1 ? "" : "s", px->set.shutdown_grace);
-	tv.tv_sec = px->set.shutdown_grace;
+	tv.tv_sec = role_draining(rt) > 0 ? (time_t)role_draining(rt) :
+	    px->set.shutdown_grace;
+	log_info("stopping: %ld connection%s may finish within %lld s",
+	    px->nconns, px->nconns == 1 ? "" : "s", (long long)tv.tv_sec);
 	tv.tv_usec = 0;
 	px->ev_grace = evtimer_new(px->base, proxy_on_grace, px);
 	evtimer_add(px->ev_grace, &tv);

@@ -185,10 +185,13 @@ proxy_pump_fill(struct proxy_pump *pp, int d)
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
 		pp->len[d] += (size_t)n;
-		if (d == PUMP_UP)
+		if (d == PUMP_UP) {
 			pc->up += n;
-		else
+			role_stat_add(RS_BYTES_UP, n);
+		} else {
 			pc->down += n;
+			role_stat_add(RS_BYTES_DOWN, n);
+		}
 		if (pp->len[d] >= p->cap)
 			pp->full[d] = 1;
 		proxy_conn_touch(pc);
@@ -407,6 +410,7 @@ proxy_pump_start(struct proxy_conn *pc)
 			goto fail;
 		pp->len[PUMP_UP] = early;
 		pc->up += (long long)early;
+		role_stat_add(RS_BYTES_UP, (int64_t)early);
 	}
 
 	/* From here on the pump owns the sockets. */

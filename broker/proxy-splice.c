@@ -109,12 +109,14 @@ proxy_pump(struct proxy_conn *pc, struct bufferevent *src)
 
 	if ((n = evbuffer_get_length(in)) == 0)
 		return;
-	if (src == pc->cli)
+	if (src == pc->cli) {
 		pc->up += (long long)n;
-	else {
+		role_stat_add(RS_BYTES_UP, (int64_t)n);
+	} else {
 		if (pc->state == PC_FORWARD && pc->upstream_status == 0)
 			proxy_peek_status(pc, in);
 		pc->down += (long long)n;
+		role_stat_add(RS_BYTES_DOWN, (int64_t)n);
 	}
 	proxy_conn_touch(pc);
 	evbuffer_add_buffer(out, in);
@@ -253,6 +255,7 @@ proxy_splice_start(struct proxy_conn *pc)
 	pc->state = PC_TUNNEL;
 	pc->status = 200;
 	pc->outcome = "allowed";
+	proxy_conn_count_tunnel(pc);
 	proxy_conn_touch(pc);
 	evtimer_del(pc->ev_timer);
 	evtimer_add(pc->ev_timer, &tv);
@@ -309,6 +312,7 @@ proxy_forward_body(struct proxy_conn *pc)
 			pc->body_done = 1;
 	}
 	pc->up += (long long)take;
+	role_stat_add(RS_BYTES_UP, (int64_t)take);
 	proxy_conn_touch(pc);
 	evbuffer_remove_buffer(in, out, take);
 	if (pc->body_done) {
@@ -341,6 +345,7 @@ proxy_forward_start(struct proxy_conn *pc)
 	pc->state = PC_FORWARD;
 	pc->outcome = "allowed";
 	pc->status = 200;
+	proxy_conn_count_tunnel(pc);
 	/* The origin form, the target's authority as Host, no hop-by-hop. */
 	evbuffer_add_printf(out, "%s %s HTTP/1.%d\r\nHost: %s\r\n", r->method,
 	    r->path, r->version == 11 ? 1 : 0, r->authority);

@@ -32,6 +32,7 @@
 #include "broker/access.h"
 #include "broker/proxy-http.h"
 #include "broker/proxy-tls.h"
+#include "broker/role-stats.h"
 #include "broker/role.h"
 
 #define PROXY_LISTENERS_MAX	16
@@ -143,6 +144,7 @@ struct proxy_conn {
 	int			 srv_shut;
 	size_t			 lingered;
 	int			 audited;
+	int			 tunnel_counted;	/* in RS_TUNNELS_OPEN */
 	int			 tls_failed;	/* audited as "handshake" */
 	char			 why[160];	/* a reason made here */
 };
@@ -161,6 +163,8 @@ void	proxy_conn_refuse(struct proxy_conn *pc, int status,
 	    const char *reason, const char *outcome);
 void	proxy_conn_touch(struct proxy_conn *pc);
 void	proxy_conn_audit(struct proxy_conn *pc);
+/* The connection to the VNF is up (a tunnel or a forward): count it. */
+void	proxy_conn_count_tunnel(struct proxy_conn *pc);
 /* A pending password check ended: status 0 (go on) or a refusal. */
 void	proxy_conn_authed(struct proxy_conn *pc, int status,
 	    const char *reason);

@@ -14,6 +14,7 @@
 
 #include "broker/priv-proto.h"
 #include "broker/role-int.h"
+#include "broker/role-stats.h"
 #include "common/error.h"
 #include "common/ipc.h"
 #include "common/log.h"
@@ -40,6 +41,8 @@ struct role_rt {
 	int			 have_config;
 	int			 ready;
 	int			 stopping;
+	int			 draining;	/* replaced: PRIV_DRAIN */
+	unsigned		 grace;		/* seconds from stop to exit */
 	uint32_t		 next_id;
 	/*
 	 * Requests in flight, in the order sent.  The parent answers in order
@@ -51,6 +54,8 @@ struct role_rt {
 	int			 status;
 };
 
+static void	role_stop(struct role_rt *, unsigned, int);
+
 static const struct ipc_type role_msgs[] = {
 	{ PRIV_SOCKET_OK, "SOCKET_OK", 0, 0, 1 },
 	{ PRIV_OK, "OK", 0, 0, 0 },
@@ -60,6 +65,10 @@ static const struct ipc_type role_msgs[] = {
 	    sizeof(struct priv_config), 1 },
 	{ PRIV_LISTENER, "LISTENER", sizeof(struct priv_listener),
 	    sizeof(struct priv_listener), 1 },
+	{ PRIV_STATS, "STATS", sizeof(struct priv_stats),
+	    sizeof(struct priv_stats), 1 },
+	{ PRIV_DRAIN, "DRAIN", sizeof(struct priv_drain),
+	    sizeof(struct priv_drain), 0 },
 };
 
 /* Read a configuration memfd into JSON; the parent sealed it. */
@@ -162,6 +171,8 @@ role_on_ipc(evutil_socket_t fd, short what, void *arg)
 	const struct ipc_type *row;
 	struct priv_config pc;
 	struct priv_listener pl;
+	struct priv_stats ps;
+	struct priv_drain pd;
 	const char *why;
 	char *cause = NULL;
 	json_t *conf;
@@ -239,6 +250,22 @@ role_on_ipc(evutil_socket_t fd, short what, void *arg)
 			else
 				close(msg.fd);
 			break;
+		case PRIV_DRAIN:
+			memcpy(&pd, msg.data, sizeof(pd));
+			role_stop(rt, pd.seconds, 1);
+			break;
+		case PRIV_STATS:
+			memcpy(&ps, msg.data, sizeof(ps));
+			ps.role[sizeof(ps.role) - 1] = '\0';
+			/* without counters the role still serves: warn only */
+			if (role_stats_map(ps.role, msg.fd, ps.slot,
+			    ps.slot != PRIV_STATS_RO, &cause) != 0) {
+				log_warn("%s", cause);
+				free(cause);
+				cause = NULL;
+			}
+			ipc_msg_clear(&msg);
+			break;
 		}
 	}
 }
@@ -248,21 +275,37 @@ role_on_grace(evutil_socket_t fd, short what, void *arg)
 {
 	struct role_rt *rt = arg;
 
-	log_warn("connections still open after %d s; exiting",
-	    ROLE_STOP_GRACE);
+	log_warn("connections still open after %u s; exiting", rt->grace);
 	event_base_loopexit(rt->base, NULL);
 }
 
+/*
+ * Stop accepting and let what is open finish within grace seconds: at
+ * shutdown (SIGTERM), or replaced by a new instance after SIGHUP
+ * (PRIV_DRAIN, drain set).  A SIGTERM while draining means vnf-brokerd
+ * itself stops: the drain is cut to the shutdown's grace.
+ */
 static void
-role_on_term(evutil_socket_t sig, short what, void *arg)
+role_stop(struct role_rt *rt, unsigned grace, int drain)
 {
-	struct role_rt *rt = arg;
-	struct timeval tv = { ROLE_STOP_GRACE, 0 };
+	struct timeval tv = { (time_t)grace, 0 };
 
-	if (rt->stopping)
+	if (rt->stopping) {
+		if (rt->draining && !drain && grace < rt->grace) {
+			log_info("stopping: the drain ends in %u s", grace);
+			rt->draining = 0;
+			rt->grace = grace;
+			evtimer_add(rt->ev_grace, &tv);
+		}
 		return;
+	}
 	rt->stopping = 1;
-	log_info("stopping");
+	rt->draining = drain;
+	rt->grace = grace;
+	if (drain)
+		log_info("replaced: serving what is open for up to %u s", grace);
+	else
+		log_info("stopping");
 	role_spares_stop(rt->spares);
 	rt->ev_grace = evtimer_new(rt->base, role_on_grace, rt);
 	evtimer_add(rt->ev_grace, &tv);
@@ -270,6 +313,18 @@ role_on_term(evutil_socket_t sig, short what, void *arg)
 		rt->hooks.on_stop(rt, rt->hooks.arg);
 	else
 		event_base_loopexit(rt->base, NULL);
+}
+
+static void
+role_on_term(evutil_socket_t sig, short what, void *arg)
+{
+	role_stop(arg, ROLE_STOP_GRACE, 0);
+}
+
+unsigned
+role_draining(struct role_rt *rt)
+{
+	return rt->draining ? rt->grace : 0;
 }
 
 struct role_rt *

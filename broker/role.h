@@ -79,6 +79,13 @@ long	role_request(struct role_rt *rt, int type, const void *payload,
 	    size_t len, int fd, role_request_cb cb, void *arg);
 /* end H2: state */
 
+/*
+ * In on_stop: 0 when the role stops with vnf-brokerd (finish quickly), or
+ * the seconds it may keep serving what is open when it was replaced by a
+ * new instance (SIGHUP): then nothing open should be cut before that.
+ */
+unsigned role_draining(struct role_rt *rt);
+
 /* Run the event loop; returns the process exit status. */
 int	role_run(struct role_rt *rt);
 /* End the loop (after on_stop, when connections have drained). */

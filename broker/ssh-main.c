@@ -339,20 +339,56 @@ sshr_refuse_conn(struct sshr_server *srv, int fd, const char *peer,
 }
 
 static void
+sshr_on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct sshr_server *srv = arg;
+	size_t i;
+
+	if (srv->stopping)
+		return;
+	for (i = 0; i < srv->nlisten; i++)
+		event_add(srv->ev_listen[i], NULL);
+}
+
+/*
+ * EMFILE and friends: the connection stays queued in the kernel and would
+ * wake us at once, forever.  Stop accepting for a second (open sessions
+ * go on), then try again.
+ */
+static void
+sshr_accept_pause(struct sshr_server *srv, int err)
+{
+	struct timeval tv = { 1, 0 };
+	size_t i;
+
+	log_warn("accept: %s; accepting again in 1 s", strerror(err));
+	if (srv->ev_accept_pause == NULL &&
+	    (srv->ev_accept_pause = evtimer_new(srv->base,
+	    sshr_on_accept_resume, srv)) == NULL)
+		return;
+	for (i = 0; i < srv->nlisten; i++)
+		event_del(srv->ev_listen[i]);
+	evtimer_add(srv->ev_accept_pause, &tv);
+}
+
+static void
 sshr_on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct sshr_server *srv = arg;
 	struct sockaddr_storage ss;
 	char addr[SSHR_ADDR_MAX], peer[SSHR_PEER_MAX];
 	socklen_t sl;
-	int fd, i;
+	int fd, i, e;
 
 	for (i = 0; i < SSHR_ACCEPT_BURST; i++) {
 		sl = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				sshr_accept_pause(srv, errno);
+			else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warn("accept: %s", strerror(errno));
 			return;
@@ -375,7 +411,16 @@ sshr_on_accept(evutil_socket_t lfd, short what, void *arg)
 			    "(max_startups_per_source)");
 			continue;
 		}
-		sshr_session_new(srv, fd, addr, peer);
+		/*
+		 * Out of descriptors for the session's second one: that
+		 * client is lost, but the others stay queued until some
+		 * are free, rather than being accepted only to be closed.
+		 */
+		if ((e = sshr_session_new(srv, fd, addr, peer)) == -EMFILE ||
+		    e == -ENFILE || e == -ENOMEM) {
+			sshr_accept_pause(srv, -e);
+			return;
+		}
 	}
 }
 
@@ -411,7 +456,13 @@ sshr_on_ready(struct role_rt *rt, void *arg)
 	log_info("jump host ready");
 }
 
-/* SIGTERM: accept nothing more; idle sessions go now, tunnels drain. */
+/*
+ * SIGTERM: accept nothing more; idle sessions go now, tunnels drain.
+ * Replaced after SIGHUP (role_draining()): every session stays until it
+ * ends, as with sshd, within drain_timeout.  Either way our copies of
+ * the listening sockets close, so a port the new configuration dropped
+ * stops accepting as soon as the parent closes its own.
+ */
 static void
 sshr_on_stop(struct role_rt *rt, void *arg)
 {
@@ -420,11 +471,18 @@ sshr_on_stop(struct role_rt *rt, void *arg)
 	size_t i;
 
 	srv->stopping = 1;
-	for (i = 0; i < srv->nlisten; i++)
-		event_del(srv->ev_listen[i]);
-	TAILQ_FOREACH_SAFE(s, &srv->sessions, entry, next)
-		if (s->ntunnels == 0)
-			sshr_session_close(s, "the jump host is shutting down");
+	if (srv->ev_accept_pause != NULL)
+		event_del(srv->ev_accept_pause);
+	for (i = 0; i < srv->nlisten; i++) {
+		close(event_get_fd(srv->ev_listen[i]));
+		event_free(srv->ev_listen[i]);
+	}
+	srv->nlisten = 0;
+	if (role_draining(rt) == 0)
+		TAILQ_FOREACH_SAFE(s, &srv->sessions, entry, next)
+			if (s->ntunnels == 0)
+				sshr_session_close(s,
+				    "the jump host is shutting down");
 	sshr_server_session_gone(srv);
 }
 
@@ -479,6 +537,8 @@ main(int argc, char **argv)
 		close(event_get_fd(srv->ev_listen[i]));
 		event_free(srv->ev_listen[i]);
 	}
+	if (srv->ev_accept_pause != NULL)
+		event_free(srv->ev_accept_pause);
 	for (i = 0; i < srv->ncas; i++)
 		sshr_authkey_clear(&srv->cas[i]);
 	free(srv->cas);

@@ -37,6 +37,7 @@
 
 #include "broker/access.h"
 #include "broker/role.h"
+#include "broker/role-stats.h"
 #include "broker/ssh-authkeys.h"
 #include "broker/ssh-settings.h"
 
@@ -99,6 +100,7 @@ struct sshr_tunnel {
 	int			 target_eof;	/* EOF sent to the client */
 	int			 client_closed;	/* CLOSE from the client */
 	int			 failed;	/* error: tear down */
+	int			 counted;	/* in RS_TUNNELS_OPEN */
 	char			 why[SSHR_REASON_MAX];	/* why it ended */
 	long long		 bytes_up, bytes_down;
 	struct timespec		 started;
@@ -163,6 +165,7 @@ struct sshr_server {
 	size_t			 ncas;
 	struct event		*ev_listen[8];
 	size_t			 nlisten;
+	struct event		*ev_accept_pause;	/* out of descriptors */
 	struct sshr_sessions	 sessions;
 	size_t			 nsessions;
 	long			 nunauth;	/* not yet authenticated */
@@ -183,7 +186,8 @@ long	sshr_user_sessions(struct sshr_server *srv, const char *user, long n);
 void	sshr_server_session_gone(struct sshr_server *srv);
 
 /* ssh-session.c */
-void	sshr_session_new(struct sshr_server *srv, int fd, const char *addr,
+/* 0, or -errno when no session could be made (the descriptor is closed). */
+int	sshr_session_new(struct sshr_server *srv, int fd, const char *addr,
 	    const char *peer);
 void	sshr_session_pump(struct sshr_session *s);
 void	sshr_session_close(struct sshr_session *s, const char *why);

@@ -94,12 +94,12 @@ sshr_audit_request(struct sshr_session *s, const char *event,
 	audit_write(&rec);
 }
 
-void
+int
 sshr_session_new(struct sshr_server *srv, int fd, const char *addr,
     const char *peer)
 {
 	struct sshr_session *s;
-	int rc, sfd;
+	int rc, sfd, e;
 
 	s = xcalloc(1, sizeof(*s));
 	s->srv = srv;
@@ -117,12 +117,13 @@ sshr_session_new(struct sshr_server *srv, int fd, const char *addr,
 	 * (and registered) until the session is freed.
 	 */
 	if ((s->ss = ssh_new()) == NULL || (sfd = dup(fd)) == -1) {
-		log_warn("%s: no session: %s", s->peer, strerror(errno));
+		e = s->ss == NULL ? ENOMEM : errno;
+		log_warn("%s: no session: %s", s->peer, strerror(e));
 		if (s->ss != NULL)
 			ssh_free(s->ss);
 		close(fd);
 		free(s);
-		return;
+		return -e;
 	}
 	if (ssh_bind_accept_fd(srv->bind, s->ss, sfd) != SSH_OK) {
 		log_warn("%s: %s", s->peer, ssh_get_error(srv->bind));
@@ -132,7 +133,7 @@ sshr_session_new(struct sshr_server *srv, int fd, const char *addr,
 			close(sfd);
 		close(fd);
 		free(s);
-		return;
+		return -EPROTO;
 	}
 	/* Inner SSH is encrypted already: compression only costs CPU. */
 	ssh_options_set(s->ss, SSH_OPTIONS_COMPRESSION_C_S, "none");
@@ -148,6 +149,8 @@ sshr_session_new(struct sshr_server *srv, int fd, const char *addr,
 
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
+	role_stat_add(RS_CONNS, 1);
+	role_stat_add(RS_CONNS_OPEN, 1);
 	srv->nunauth++;
 	sshr_source_add(srv, s->addr, 1);
 	s->counted_source = 1;
@@ -168,6 +171,7 @@ sshr_session_new(struct sshr_server *srv, int fd, const char *addr,
 	}
 	sshr_timer_arm(s);
 	sshr_session_pump(s);
+	return 0;
 }
 
 void
@@ -685,6 +689,7 @@ sshr_session_close(struct sshr_session *s, const char *why)
 	sshr_grant_clear(&s->grant);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
+	role_stat_add(RS_CONNS_OPEN, -1);
 	free(s);
 	sshr_server_session_gone(srv);
 }

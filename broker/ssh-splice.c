@@ -111,6 +111,8 @@ sshr_tunnel_free(struct sshr_tunnel *t)
 {
 	struct sshr_session *s = t->s;
 
+	if (t->counted)
+		role_stat_add(RS_TUNNELS_OPEN, -1);
 	if (t->sock_req > 0)
 		role_socket_cancel(s->srv->rt, t->sock_req);
 	if (t->ev_rd != NULL)
@@ -160,6 +162,7 @@ sshr_on_channel_data(ssh_session ss, ssh_channel ch, void *data,
 		n = 0;
 	}
 	t->bytes_up += n;
+	role_stat_add(RS_BYTES_UP, n);
 	t->ssh_pending = len - (size_t)n;
 	if (n > 0)
 		t->s->t_data = sshr_now();
@@ -252,6 +255,7 @@ sshr_tunnel_flush_up(struct sshr_tunnel *t)
 		}
 		t->up_off += (size_t)n;
 		t->bytes_up += n;
+		role_stat_add(RS_BYTES_UP, n);
 	}
 	free(t->up);
 	t->up = NULL;
@@ -296,6 +300,7 @@ sshr_tunnel_up(struct sshr_tunnel *t)
 			n = 0;
 		}
 		t->bytes_up += n;
+		role_stat_add(RS_BYTES_UP, n);
 		if (n < got) {
 			t->up_len = (size_t)(got - n);
 			t->up = xmalloc(t->up_len);
@@ -326,6 +331,7 @@ sshr_tunnel_down(struct sshr_tunnel *t)
 			return;
 		}
 		t->bytes_down += n;
+		role_stat_add(RS_BYTES_DOWN, n);
 		t->s->t_data = sshr_now();
 	} else if (n == 0) {
 		ssh_channel_send_eof(t->ch);	/* pass the target's EOF on */
@@ -379,6 +385,9 @@ sshr_tunnel_opened(struct sshr_tunnel *t)
 	    sshr_tunnel_on_io, t);
 	t->wr_on = t->rd_on = 0;
 	t->state = SSHR_T_OPEN;
+	t->counted = 1;
+	role_stat_add(RS_TUNNELS, 1);
+	role_stat_add(RS_TUNNELS_OPEN, 1);
 	clock_gettime(CLOCK_MONOTONIC, &t->started);
 	s->t_data = sshr_now();
 	sshr_tunnel_audit(t, "allowed", NULL);

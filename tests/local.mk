@@ -50,9 +50,21 @@ noinst_PROGRAMS += tests/fuzz/fuzz-ipc
 tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz-ipc.c
 tests_fuzz_fuzz_ipc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_ipc_LDADD = netns/libnetns.a common/libcommon.a $(LIBNL_LIBS)
+FUZZ_PROGS += tests/fuzz/fuzz-state
+noinst_PROGRAMS += tests/fuzz/fuzz-state
+tests_fuzz_fuzz_state_SOURCES = tests/fuzz/fuzz-state.c
+tests_fuzz_fuzz_state_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_state_LDADD = broker/libparent.a provider/libprovider.a \
+	netns/libnetns.a common/libcommon.a $(YAML_LIBS) $(JANSSON_LIBS) \
+	$(LIBNL_LIBS)
 endif
-EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-ipc.c
-EXTRA_DIST += tests/fuzz/corpus/config/good.yaml
+EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-ipc.c \
+	tests/fuzz/fuzz-state.c
+EXTRA_DIST += tests/fuzz/corpus/config/good.yaml \
+	tests/fuzz/corpus/state/network.json \
+	tests/fuzz/corpus/state/appliance.json \
+	tests/fuzz/corpus/state/appliance.yaml \
+	tests/fuzz/corpus/state/user.json
 
 # Integration tests: real namespaces, real processes (root; skip otherwise).
 # H2: the registry and the state directory, through the API (root).
@@ -83,6 +95,31 @@ EXTRA_DIST += tests/integration/engine-openapi.sh \
 # VyOS simulators (real vnf-brokerd, engine role, curl on the unix socket).
 TESTS += tests/integration/engine-ops.sh
 EXTRA_DIST += tests/integration/engine-ops.sh
+TESTS += tests/integration/engine-bootstrap.sh
+EXTRA_DIST += tests/integration/engine-bootstrap.sh
+
+# /metrics against the audit log: the ssh and proxy roles' shared counters.
+TESTS += tests/integration/broker-metrics.sh
+EXTRA_DIST += tests/integration/broker-metrics.sh
+
+# The ssh and proxy roles out of file descriptors: they pause accepting.
+TESTS += tests/integration/accept-emfile.sh
+EXTRA_DIST += tests/integration/accept-emfile.sh
+
+# SIGHUP applies broker.yaml as a whole: listeners kept, added and
+# removed, roles replaced while their tunnels drain; the listener diff.
+TESTS += tests/integration/broker-reload.sh
+EXTRA_DIST += tests/integration/broker-reload.sh
+check_PROGRAMS += tests/unit/broker/test-parent-listen
+TESTS += tests/unit/broker/test-parent-listen
+tests_unit_broker_test_parent_listen_SOURCES = \
+	tests/unit/broker/test-parent-listen.c broker/parent-listen.c
+tests_unit_broker_test_parent_listen_CFLAGS = $(UNIT_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_broker_test_parent_listen_LDADD = broker/libparent.a \
+	provider/libprovider.a netns/libnetns.a common/libcommon.a \
+	$(YAML_LIBS) $(JANSSON_LIBS) $(LIBNL_LIBS) $(PCRE2_LIBS) \
+	$(CMOCKA_LIBS)
 
 # Documentation: every configuration key has its entry in the man page.
 TESTS += tests/docs-keys.sh

@@ -51,28 +51,6 @@ KEY=$(cat "$tmp/id.pub")
 HASH=$(openssl passwd -6 secret)
 HASH2=$(openssl passwd -6 other)
 
-# A TCP echo that says who it is first.
-cat >"$tmp/echo.py" <<'EOF'
-import socket, sys, threading
-addr, label = sys.argv[1:3]
-def one(c):
-    c.sendall(label.encode() + b"\n")
-    while True:
-        d = c.recv(65536)
-        if not d:
-            break
-        c.sendall(d)
-    c.sendall(b"bye\n")
-    c.close()
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((addr, 7000))
-s.listen(16)
-print("listening", flush=True)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=one, args=(c,), daemon=True).start()
-EOF
 
 # tunnel.py PORT USER:PASS TARGET GOFILE: CONNECT, print the banner, wait
 # for GOFILE ("-": do not wait), send "ping", half-close, print the rest.
@@ -173,7 +151,7 @@ ok "broker starts with the engine and proxy roles"
 wait_for 5 ip -n ves-lc link show ves-pc >/dev/null 2>&1
 ip -n ves-lc addr add 198.19.2.10/24 dev ves-pc
 ip -n ves-lc link set ves-pc up
-ip netns exec ves-lc "$PYTHON3" "$tmp/echo.py" 198.19.2.10 lab-C \
+ip netns exec ves-lc "$PYTHON3" "$ECHO" 198.19.2.10 lab-C --bye \
     >"$tmp/lab-c.out" 2>&1 &
 SPIDS="$SPIDS $!"
 
@@ -219,7 +197,7 @@ check "... and the API does not know it (404)" is "$(status "$r")" 404
 wait_for 5 ip -n ves-l1 link show ves-p1 >/dev/null 2>&1
 ip -n ves-l1 addr add 198.19.1.10/24 dev ves-p1
 ip -n ves-l1 link set ves-p1 up
-ip netns exec ves-l1 "$PYTHON3" "$tmp/echo.py" 198.19.1.10 lab-1 \
+ip netns exec ves-l1 "$PYTHON3" "$ECHO" 198.19.1.10 lab-1 --bye \
     >"$tmp/lab-1.out" 2>&1 &
 SPIDS="$SPIDS $!"
 

@@ -29,7 +29,11 @@ scripts make for these nodes) and committed, or discarded whole.
 one.  --state writes {"running": ..., "saved": ..., "commits": N}.
 
 Settings (--set): key=API-KEY (required), version=1.4.0,
-hostname=vyos.
+hostname=vyos.  For tests that interrupt a client in the middle of a
+request: hold=ENDPOINT[:OP] and hold_file=FILE make a request to
+ENDPOINT (with a command of op OP, when given) wait, once its key is
+checked, until FILE exists (at most 120 s), touching FILE.waiting
+while it waits.  Without them nothing waits.
 """
 import copy
 import ipaddress
@@ -37,6 +41,7 @@ import json
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vnfsim  # noqa: E402
@@ -400,7 +405,24 @@ class VyOS(vnfsim.Sim):
                      "a string" % (c,))
         if form.get("key") != self.settings["key"]:
             fail(401, "Valid API key is required")
+        self._hold(req, cmds)
         return cmds
+
+    def _hold(self, req, cmds):
+        """Wait for hold_file when the request matches hold (see above)."""
+        hold, until = self.settings.get("hold"), self.settings.get("hold_file")
+        if not hold or not until:
+            return
+        path, _, op = hold.partition(":")
+        if req.path != path or (op and not any(c.get("op") == op
+                                              for c in cmds)):
+            return
+        with open(until + ".waiting", "w"):
+            pass
+        end = time.time() + 120
+        while not os.path.exists(until) and time.time() < end:
+            time.sleep(0.05)
+        os.unlink(until + ".waiting")
 
     def configure_op(self, cmds):
         cand = copy.deepcopy(self.running)

@@ -43,3 +43,17 @@ finish() {
 	echo "${T_PASS} passed, ${T_FAIL} failed"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# broker_role_pid ROLE: the pid of vnf-brokerd's ($BPID) running child
+# whose program is vnf-broker-ROLE, or nothing.
+broker_role_pid() {
+	for c in $(cat /proc/"$BPID"/task/*/children 2>/dev/null); do
+		case "$(readlink /proc/"$c"/exe 2>/dev/null)" in
+		*/vnf-broker-"$1") echo "$c"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# ECHO: a labelled TCP echo for labs (lib/echo.py; see there).
+ECHO=$top_srcdir/tests/integration/lib/echo.py

@@ -358,6 +358,111 @@ test_reload_and_views(void **state)
 	parent_teardown(&p);
 }
 
+/* The bootstrap kind: the engine's records, checked for shape only. */
+static void
+test_bootstrap(void **state)
+{
+	static const char rec[] = "{\"name\": \"a1\", \"job\": "
+	    "\"0a1b-3\", \"started\": 1764300000, \"finished\": false, "
+	    "\"progress\": {\"phase\": \"actions\", \"pending\": "
+	    "{\"index\": 1, \"password\": \"n3w-pass\"}}}";
+	struct parent p;
+	json_t *view, *b;
+	char *cause, *path;
+	FILE *fp;
+
+	(void)state;
+	parent_setup(&p);
+	parent_state_load(&p);
+	assert_int_equal(file_mode("bootstraps"), 0700);
+	assert_int_equal(put(&p, "network", "n1", net1, &cause), 0);
+	assert_int_equal(put(&p, "provider", "fw", prov, &cause), 0);
+	assert_int_equal(put(&p, "appliance", "a1", app1, &cause), 0);
+	assert_int_equal(put(&p, "bootstrap", "a1", rec, &cause), 0);
+	assert_int_equal(file_mode("bootstraps/a1.json"), 0600);
+	assert_int_equal(put(&p, "bootstrap", "a1", rec, &cause), 1);
+	/* an appliance of broker.yaml has one too */
+	assert_int_equal(put(&p, "bootstrap", "cfg-app", "{\"name\": "
+	    "\"cfg-app\", \"job\": \"1-1\", \"started\": 1, \"finished\": "
+	    "true, \"progress\": {}, \"result\": {\"status\": \"failed\"}}",
+	    &cause), 0);
+
+	/* refused: no such appliance, bad JSON (with its position), not an
+	 * object, a wrong type, a missing or unknown field, another name */
+	assert_int_equal(put(&p, "bootstrap", "ghost", "{\"name\": "
+	    "\"ghost\", \"job\": \"1-1\", \"started\": 1, \"finished\": "
+	    "false, \"progress\": {}}", &cause), VB_ECONFIG);
+	assert_non_null(strstr(cause, "neither in broker.yaml nor registered"));
+	free(cause);
+	assert_int_equal(put(&p, "bootstrap", "a1", "{\"name\": \"a1\",\n"
+	    "  \"job\": }", &cause), VB_ECONFIG);
+	assert_non_null(strstr(cause, "bootstraps/a1.json:2:"));
+	free(cause);
+	assert_int_equal(put(&p, "bootstrap", "a1", "[1]", &cause),
+	    VB_ECONFIG);
+	free(cause);
+	assert_int_equal(put(&p, "bootstrap", "a1", "{\"name\": \"a1\", "
+	    "\"job\": \"1-1\", \"started\": 1, \"finished\": false, "
+	    "\"progress\": \"phase 2\"}", &cause), VB_ECONFIG);
+	assert_non_null(strstr(cause, "progress: expected an object"));
+	free(cause);
+	assert_int_equal(put(&p, "bootstrap", "a1", "{\"name\": \"a1\", "
+	    "\"job\": \"1-1\", \"started\": 1, \"progress\": {}}",
+	    &cause), VB_ECONFIG);
+	assert_non_null(strstr(cause, "finished: missing"));
+	free(cause);
+	assert_int_equal(put(&p, "bootstrap", "a1", "{\"name\": \"a1\", "
+	    "\"job\": \"1-1\", \"started\": 1, \"finished\": false, "
+	    "\"progress\": {}, \"colour\": 1}", &cause), VB_ECONFIG);
+	assert_non_null(strstr(cause, "colour: unknown field"));
+	free(cause);
+	assert_int_equal(put(&p, "bootstrap", "a1", "{\"name\": \"cfg-app\", "
+	    "\"job\": \"1-1\", \"started\": 1, \"finished\": false, "
+	    "\"progress\": {}}", &cause), VB_ECONFIG);
+	free(cause);
+	/* what was refused changed nothing */
+	path = xasprintf("%s/bootstraps/a1.json", dir);
+	assert_non_null(fp = fopen(path, "r"));
+	fclose(fp);
+
+	/* the engine's view holds the records; ssh and proxy get none */
+	view = json_pack("{s:[],s:[]}", "appliances", "users");
+	parent_state_merge(&p, view, 1);
+	b = json_object_get(json_object_get(view, "bootstraps"), "a1");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(b, "progress"), "pending"), "password")),
+	    "n3w-pass");
+	json_decref(view);
+	view = json_pack("{s:[],s:[]}", "appliances", "users");
+	parent_state_merge(&p, view, 0);
+	assert_null(json_object_get(view, "bootstraps"));
+	json_decref(view);
+
+	/* loaded again at start */
+	parent_teardown(&p);
+	nattached = 0;
+	parent_setup(&p);
+	parent_state_load(&p);
+	view = json_pack("{s:[],s:[]}", "appliances", "users");
+	parent_state_merge(&p, view, 1);
+	assert_int_equal(json_object_size(json_object_get(view, "bootstraps")),
+	    2);
+	json_decref(view);
+
+	/* deleting the appliance deletes its record */
+	cause = NULL;
+	assert_int_equal(parent_state_del(&p, "appliance", "a1", &cause), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	view = json_pack("{s:[],s:[]}", "appliances", "users");
+	parent_state_merge(&p, view, 1);
+	assert_null(json_object_get(json_object_get(view, "bootstraps"), "a1"));
+	assert_non_null(json_object_get(json_object_get(view, "bootstraps"),
+	    "cfg-app"));
+	json_decref(view);
+	parent_teardown(&p);
+}
+
 int
 main(void)
 {
@@ -368,6 +473,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_and_views, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_bootstrap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
