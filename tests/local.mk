@@ -100,7 +100,7 @@ EXTRA_DIST += tests/integration/engine-bootstrap.sh
 
 # /metrics against the audit log: the ssh and proxy roles' shared counters.
 TESTS += tests/integration/broker-metrics.sh
-EXTRA_DIST += tests/integration/broker-metrics.sh
+EXTRA_DIST += tests/integration/broker-metrics.sh tests/integration/lib/echo.py
 
 # The ssh and proxy roles out of file descriptors: they pause accepting.
 TESTS += tests/integration/accept-emfile.sh
