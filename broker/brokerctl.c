@@ -741,6 +741,59 @@ compact:
 }
 
 /*
+ * Make a cell safe for a terminal, in place: a control character (C0,
+ * DEL, or C1, which some terminals take as escape sequences) or a byte
+ * that is not part of valid UTF-8 becomes '?'; the result is cut after
+ * max characters (not bytes: a name in UTF-8 is never split), the last
+ * three "...".  Returns its width in characters.
+ */
+static size_t
+cell_clean(char *c, size_t max)
+{
+	size_t i = 0, n = 0, len, k, cut = 0, cutn = 0;
+	unsigned char b;
+	unsigned cp;
+
+	while (c[i] != '\0') {
+		b = (unsigned char)c[i];
+		len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 :
+		    (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 0;
+		cp = len == 1 ? b : len == 2 ? b & 0x1f : len == 3 ? b & 0x0f :
+		    b & 0x07;
+		for (k = 1; k < len; k++) {
+			if (((unsigned char)c[i + k] & 0xc0) != 0x80)
+				break;
+			cp = cp << 6 | ((unsigned char)c[i + k] & 0x3f);
+		}
+		/* invalid, overlong, surrogate or beyond U+10FFFF: one '?' */
+		if (len == 0 || k < len || (len == 2 && cp < 0x80) ||
+		    (len == 3 && (cp < 0x800 || (cp >= 0xd800 &&
+		    cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 ||
+		    cp > 0x10ffff))) {
+			c[i] = '?';
+			len = 1;
+		} else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			/* a C1 control takes 2 bytes: '?' and a dropped byte */
+			c[i] = '?';
+			if (len == 2)
+				memmove(c + i + 1, c + i + 2, strlen(c + i + 2) + 1);
+			len = 1;
+		}
+		if (n == max - 3) {
+			cut = i;
+			cutn = n;
+		}
+		i += len;
+		n++;
+	}
+	if (n > max) {
+		strcpy(c + cut, "...");
+		n = cutn + 3;
+	}
+	return n;
+}
+
+/*
  * A table: a header row and one row per element of a JSON array of
  * objects, the columns named by keys, widths measured first.  A cell is
  * cut at 60 characters so one long value does not wreck the table.
@@ -755,13 +808,14 @@ struct column {
 static void
 print_table(json_t *rows, const struct column *cols, size_t ncols)
 {
-	size_t nrows = json_array_size(rows), i, k, w[16];
+	size_t nrows = json_array_size(rows), i, k, w[16], *cw;
 	char **cells;
 
 	if (ncols > 16)
 		ncols = 16;
 	cells = calloc(nrows * ncols + 1, sizeof(*cells));
-	if (cells == NULL)
+	cw = calloc(nrows * ncols + 1, sizeof(*cw));
+	if (cells == NULL || cw == NULL)
 		exit(EXIT_UNREACH);
 	for (k = 0; k < ncols; k++)
 		w[k] = strlen(cols[k].title);
@@ -771,26 +825,25 @@ print_table(json_t *rows, const struct column *cols, size_t ncols)
 			char *c = cols[k].fn != NULL ? cols[k].fn(row) :
 			    cell(json_object_get(row, cols[k].key));
 			/* Nothing from the network reaches the terminal raw. */
-			for (char *p = c; *p != '\0'; p++)
-				if ((unsigned char)*p < 0x20 || *p == 0x7f)
-					*p = '?';
-			if (strlen(c) > 60)
-				strcpy(c + 57, "...");
+			cw[i * ncols + k] = cell_clean(c, 60);
 			cells[i * ncols + k] = c;
-			if (strlen(c) > w[k])
-				w[k] = strlen(c);
+			if (cw[i * ncols + k] > w[k])
+				w[k] = cw[i * ncols + k];
 		}
 	}
 	for (k = 0; k < ncols; k++)
 		printf("%-*s%s", k + 1 < ncols ? (int)w[k] : 0, cols[k].title,
 		    k + 1 < ncols ? "  " : "\n");
+	/* Padded by characters: printf's width counts bytes. */
 	for (i = 0; i < nrows; i++)
 		for (k = 0; k < ncols; k++) {
-			printf("%-*s%s", k + 1 < ncols ? (int)w[k] : 0,
-			    cells[i * ncols + k], k + 1 < ncols ? "  " : "\n");
+			printf("%s%*s%s", cells[i * ncols + k], k + 1 < ncols ?
+			    (int)(w[k] - cw[i * ncols + k]) : 0, "",
+			    k + 1 < ncols ? "  " : "\n");
 			free(cells[i * ncols + k]);
 		}
 	free(cells);
+	free(cw);
 }
 
 /* Print an object as "key: value" lines, nested values as compact JSON. */
@@ -1440,6 +1493,8 @@ cmd_bootstrap(int argc, char **argv)
 			printf("state: %s\n", json_string_value(v));
 		if (json_is_string(v = json_object_get(j, "job")))
 			printf("job: %s\n", json_string_value(v));
+		if (json_is_true(json_object_get(j, "resumed")))
+			printf("resumed: yes, after a restart of the engine\n");
 		if (json_is_string(v = json_object_get(prog, "phase")))
 			printf("phase: %s\n", json_string_value(v));
 		if (r != j)

@@ -275,10 +275,14 @@ sock_connect(int fd, int domain, const char *host, int port, int timeout_ms,
 	return 0;
 }
 
-/* Worker thread: the runner's open_socket for one appliance. */
+/*
+ * Worker thread: a socket for one appliance from the parent, connected
+ * to host:port when connect_it (the runner's open_socket), or not (its
+ * open_socket_raw: libcurl connects it).
+ */
 static int
-ops_socket(void *arg, const char *host, int port, int timeout_ms,
-    char **cause)
+ops_socket_get(void *arg, const char *host, int port, int timeout_ms,
+    int connect_it, char **cause)
 {
 	struct ops_job *j = arg;
 	struct engine_ops *ops = j->ops;
@@ -361,11 +365,26 @@ ops_socket(void *arg, const char *host, int port, int timeout_ms,
 	pthread_mutex_unlock(&ops->mu);
 	if (fd == -1)
 		return -1;
-	if (sock_connect(fd, domain, host, port, timeout_ms, cause) == -1) {
+	if (connect_it &&
+	    sock_connect(fd, domain, host, port, timeout_ms, cause) == -1) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+static int
+ops_socket(void *arg, const char *host, int port, int timeout_ms,
+    char **cause)
+{
+	return ops_socket_get(arg, host, port, timeout_ms, 1, cause);
+}
+
+static int
+ops_socket_raw(void *arg, const char *host, int port, int timeout_ms,
+    char **cause)
+{
+	return ops_socket_get(arg, host, port, timeout_ms, 0, cause);
 }
 
 /* Worker thread: callbacks to the management server, from our own
@@ -1090,6 +1109,7 @@ ops_job_new(struct engine_ops *ops, enum ops_kind kind, json_t *app,
 	j->t.name = j->appliance;
 	j->t.address = j->address;
 	j->t.open_socket = ops_socket;
+	j->t.open_socket_raw = ops_socket_raw;
 	j->t.socket_arg = j;
 	j->t.hostkey_cb = ops_hostkey;
 	j->t.hostkey_arg = j;

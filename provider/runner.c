@@ -17,6 +17,8 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -135,7 +137,13 @@ int
 prov_run_http_socket(void *arg, const char *host, int port, int family,
     char **cause)
 {
-	(void)family;
+	const struct prov_run_sock *s = arg;
+
+	/* An address literal: libcurl may connect the socket itself. */
+	if (!s->callback && family != AF_UNSPEC &&
+	    s->t->open_socket_raw != NULL)
+		return s->t->open_socket_raw(s->t->socket_arg, host, port,
+		    s->timeout_ms, cause);
 	return prov_run_ssh_socket(arg, host, port, cause);
 }
 

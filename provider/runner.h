@@ -30,7 +30,8 @@
  * SOCKETS.  The runner never resolves a name nor opens a socket to an
  * appliance: every connection (HTTP, SSH, a health check's TCP connect)
  * asks t->open_socket for a connected socket to (host, port), where host
- * is what the dictionary rendered (or t->address).  Callbacks go to the
+ * is what the dictionary rendered (or t->address); HTTP to an address
+ * literal asks t->open_socket_raw, when set, for one libcurl connects.  Callbacks go to the
  * management server through t->callback_socket.
  *
  * POOL.  prov_run_pool runs jobs on a bounded set of threads.  Jobs
@@ -84,6 +85,15 @@ struct prov_target {
 					   a connection renders none */
 	prov_run_socket_fn open_socket;	/* required */
 	void		*socket_arg;
+	/*
+	 * Optional, for HTTP to an address literal: a socket that may reach
+	 * host, NOT connected (same arg and checks as open_socket).  libcurl
+	 * then connects it itself, once: with a connected socket, Debian
+	 * 12's libcurl must disconnect it and connect again (see http.c),
+	 * which costs a handshake and leaves the appliance a reset
+	 * connection.  NULL: open_socket.
+	 */
+	prov_run_socket_fn open_socket_raw;
 	/* SSH host keys: a pinned fingerprint, or trust on first use. */
 	const char	*hostkey_sha256;
 	sshx_hostkey_fn	 hostkey_cb;

@@ -144,6 +144,22 @@ bench_socket(void *arg, const char *host, int port, int timeout_ms,
 	return fd;
 }
 
+/* As the engine does for HTTP: a socket libcurl connects itself. */
+static int
+bench_socket_raw(void *arg, const char *host, int port, int timeout_ms,
+    char **cause)
+{
+	int fd;
+
+	(void)arg;
+	(void)host;
+	(void)port;
+	(void)timeout_ms;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		*cause = strdup(strerror(errno));
+	return fd;
+}
+
 static double
 now_s(void)
 {
@@ -301,6 +317,7 @@ bw_target(struct prov_target *t, const char *name, struct bw_args *a)
 	t->name = name;
 	t->address = a->target;
 	t->open_socket = bench_socket;
+	t->open_socket_raw = bench_socket_raw;
 	t->socket_arg = &a->tt;
 	t->hostkey_sha256 = a->hostkey;
 	t->timeout_ms = 10000;

@@ -451,6 +451,29 @@ check "(e) ... with a new pid ($PROXY_3)" \
     sh -c "[ '$PROXY_3' != '$PROXY_NEW' ] && kill -0 $PROXY_3"
 check "(e) ... serving $P1 again" wait_for 5 sh -c "curl -s --max-time 3 -x http://127.0.0.1:$P1 -U ops:secret http://vnf-a.vnf.test:8080/e | grep -q '^lab-A GET /e'"
 
+# --- (b) an ssh port removed while the old instance still serves a stream
+rm -f "$tmp/go3"
+{ while [ ! -e "$tmp/go3" ]; do sleep 0.05; done; echo ping; } |
+    $S -p $S1 -W vnf-a:7000 jump >"$tmp/sshw3.out" 2>&1 &
+SSHW3=$!
+SPIDS="$SPIDS $SSHW3"
+wait_for 10 grep -q "^lab-A" "$tmp/sshw3.out"
+SSH_B=$(role_pid ssh)
+conf "  proxy: [\"127.0.0.1:$P1\"]" "  ssh: [\"127.0.0.1:$S1\"]"
+hup
+check "(b) ssh $S2 removed: the ssh role is replaced" \
+    logged "SIGHUP: listener ssh 127.0.0.1:$S2 removed"
+check "(b) ... port $S2 refuses at once, though its old instance still serves" \
+    sh -c "i=0; while [ \$i -lt 50 ]; do
+        ssh -F '$tmp/ssh_config' -o ConnectTimeout=2 -p $S2 -W vnf-a:7000 \
+            jump </dev/null 2>&1 | grep -q 'Connection refused' && exit 0
+        sleep 0.1; i=\$((i + 1)); done; exit 1"
+check "(b) ... and the old instance does serve the stream still" alive "$SSH_B"
+touch "$tmp/go3"
+wait "$SSHW3"
+check "(b) ... which ends intact" \
+    sh -c "grep -q '^ping' '$tmp/sshw3.out' && grep -q '^bye' '$tmp/sshw3.out'"
+
 # --- (f) an instance that ignores SIGTERM is killed after the drain bound
 # A stand-in engine role that never stops by itself.
 cat >"$tmp/stuck.sh" <<'EOF'

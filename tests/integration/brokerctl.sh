@@ -109,6 +109,23 @@ checkv "provider list: a table with vyos and its services" \
     sh -c "[ $RC = 0 ] && grep -Eq '^NAME +SERVICES +ORIGIN +DESCRIPTION' '$tmp/out' && grep -Eq '^vyos .*FIREWALL_RULES.* state ' '$tmp/out'"
 ctl --json provider list
 checkv "provider list --json" [ "$(j '[p["name"] for p in d["providers"]]')" = "['vyos']" ]
+# A description in UTF-8, with an escape sequence, longer than a cell.
+sed 's/^description:.*/description: "Pare-feu \\u00e9t\\u00e9 \\e[31mrouge\\e[0m \\u2014 \\U0001d518nicode, long enough to be cut at sixty characters"/' \
+    "$DICT" >"$tmp/uni.yaml"
+ctl provider put uni "$tmp/uni.yaml"
+ctl provider list
+checkv "provider list: no escape byte from a description reaches the terminal" \
+    sh -c "! grep -q \"\$(printf '\\033')\" '$tmp/out'"
+checkv "... a UTF-8 description cut by characters, columns aligned" \
+    "$PYTHON3" -c 'import sys
+lines = open(sys.argv[1], "rb").read().decode("utf-8").splitlines()
+col = lines[0].index("DESCRIPTION")
+uni = [l for l in lines if l.startswith("uni ")][0]
+d = uni[col:]
+assert all(l[col - 2:col] == "  " and l[col] != " " for l in lines), lines
+assert d.startswith("Pare-feu \u00e9t\u00e9 ?[31mrouge?[0m \u2014 \U0001d518nicode"), d
+assert len(d) == 60 and d.endswith("..."), (len(d), d)' "$tmp/out"
+ctl provider delete uni
 ctl provider get vyos
 checkv "provider get: key/value lines" sh -c "grep -Eq '^name +vyos' '$tmp/out' && grep -Eq '^origin +state' '$tmp/out'"
 ctl provider get vyos --yaml
