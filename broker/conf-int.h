@@ -38,7 +38,14 @@ const char *cfg_string(struct cfg_ctx *c, const struct ynode *n,
 /* An absolute path (allocated), or NULL after an error. */
 char	*cfg_abspath(struct cfg_ctx *c, const struct ynode *n,
 	    const char *path);
-/* An integer key of map within [min, max] (unit names it), into out. */
+/*
+ * An integer key of map within [min, max] (unit names it): 1 with *n, 0
+ * when absent, -1 after an error at section (NULL: a top-level key).
+ */
+int	cfg_int_get(struct cfg_ctx *c, const struct ynode *map,
+	    const char *section, const char *key, long long min,
+	    long long max, const char *unit, long long *n);
+/* ... into out. */
 void	cfg_int(struct cfg_ctx *c, const struct ynode *map,
 	    const char *section, const char *key, long long min,
 	    long long max, const char *unit, json_t *out);

@@ -193,23 +193,37 @@ fail:
 	return NULL;
 }
 
+int
+cfg_int_get(struct cfg_ctx *c, const struct ynode *map, const char *section,
+    const char *key, long long min, long long max, const char *unit,
+    long long *n)
+{
+	const struct ynode *v;
+	const char *found;
+
+	if ((v = ynode_get(map, key)) == NULL)
+		return 0;
+	if (ynode_int(v, min, max, n) == 0)
+		return 1;
+	found = v->str ? v->str : ynode_type_name(v->type);
+	if (section == NULL)
+		cfg_error(c, v, key, "expected %s from %lld to %lld, found "
+		    "\"%s\"", unit, min, max, found);
+	else
+		cfg_error(c, v, section, "%s: expected %s from %lld to %lld, "
+		    "found \"%s\"", key, unit, min, max, found);
+	return -1;
+}
+
 void
 cfg_int(struct cfg_ctx *c, const struct ynode *map, const char *section,
     const char *key, long long min, long long max, const char *unit,
     json_t *out)
 {
-	const struct ynode *v;
 	long long n;
 
-	if ((v = ynode_get(map, key)) == NULL)
-		return;
-	if (ynode_int(v, min, max, &n) == -1) {
-		cfg_error(c, v, section, "%s: expected %s from %lld to %lld, "
-		    "found \"%s\"", key, unit, min, max, v->str ? v->str :
-		    ynode_type_name(v->type));
-		return;
-	}
-	json_object_set_new(out, key, json_integer(n));
+	if (cfg_int_get(c, map, section, key, min, max, unit, &n) == 1)
+		json_object_set_new(out, key, json_integer(n));
 }
 
 int
@@ -671,6 +685,7 @@ config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 	struct ynode *root, *v;
 	const char *s;
 	size_t errs = d->nerrors;
+	long long secs;
 	int empty;
 
 	memset(&c, 0, sizeof(c));
@@ -701,26 +716,12 @@ config_parse(const char *buf, size_t len, const char *file, struct diags *d)
 		cfg_log(&c, v);
 	if ((v = ynode_get(root, "roles")) != NULL)
 		cfg_roles(&c, v);
-	if ((v = ynode_get(root, "restart_backoff_max")) != NULL) {
-		long long secs;
-
-		if (ynode_int(v, 1, 3600, &secs) == -1)
-			cfg_error(&c, v, "restart_backoff_max", "expected seconds "
-			    "from 1 to 3600, found \"%s\"", v->str ? v->str :
-			    ynode_type_name(v->type));
-		else
-			c.conf->restart_backoff_max = (unsigned)secs;
-	}
-	if ((v = ynode_get(root, "drain_timeout")) != NULL) {
-		long long secs;
-
-		if (ynode_int(v, 0, 86400, &secs) == -1)
-			cfg_error(&c, v, "drain_timeout", "expected seconds "
-			    "from 0 to 86400, found \"%s\"", v->str ? v->str :
-			    ynode_type_name(v->type));
-		else
-			c.conf->drain_timeout = (unsigned)secs;
-	}
+	if (cfg_int_get(&c, root, NULL, "restart_backoff_max", 1, 3600,
+	    "seconds", &secs) == 1)
+		c.conf->restart_backoff_max = (unsigned)secs;
+	if (cfg_int_get(&c, root, NULL, "drain_timeout", 0, 86400, "seconds",
+	    &secs) == 1)
+		c.conf->drain_timeout = (unsigned)secs;
 	if ((v = ynode_get(root, "audit_log")) != NULL)
 		cfg_replace(&c.conf->audit_log, cfg_abspath(&c, v, "audit_log"));
 	if ((v = ynode_get(root, "listen")) != NULL)

@@ -72,6 +72,19 @@ ops_wakeup(struct engine_ops *ops)
  * Sockets: the worker side (ops_socket) and the loop side (sock_serve).
  */
 
+/* When a worker waiting ms from now gives up (pthread_cond_timedwait's). */
+static void
+ops_deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /* Drop one reference (mu held); the last closes and frees. */
 void
 ops_sockreq_unref(struct ops_sockreq *sr)
@@ -321,13 +334,7 @@ ops_socket_get(void *arg, const char *host, int port, int timeout_ms,
 	sr->refs = 2;
 	pthread_cond_init(&sr->cv, NULL);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	ops_deadline(&ts, timeout_ms);
 	pthread_mutex_lock(&ops->mu);
 	if (ops->closed) {
 		/* No loop to serve it: fail now, not after the timeout. */
@@ -625,15 +632,6 @@ ops_boot_record(struct ops_job *j, json_t *progress, int finished,
 	return r;
 }
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 boot_load(void *arg, json_t **state, char **cause)
 {
@@ -681,12 +679,11 @@ boot_save(void *arg, json_t *state, char **cause)
 		freezero_str(text);
 		return -1;
 	}
-	left = (j->boot_deadline - mono_ms()) / 1000;
+	left = (j->boot_deadline - prov_run_now_ms()) / 1000;
 	wait_s = left < OPS_SAVE_MIN_S ? OPS_SAVE_MIN_S :
 	    left > OPS_SAVE_MAX_S ? OPS_SAVE_MAX_S : (int)left;
 	sr = savereq_new(ops, "bootstrap", j->appliance, text, 2);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += wait_s;
+	ops_deadline(&ts, wait_s * 1000);
 
 	pthread_mutex_lock(&ops->mu);
 	if (ops->closed) {
@@ -756,8 +753,9 @@ job_run(void *arg, int cancel)
 		store.arg = j;
 		memset(&bo, 0, sizeof(bo));
 		bo.deadline_s = j->op_timeout_s > 0 ? j->op_timeout_s : 0;
-		j->boot_deadline = mono_ms() + (long long)(bo.deadline_s > 0 ?
-		    bo.deadline_s : PROV_BOOT_DEADLINE_S) * 1000;
+		j->boot_deadline = prov_run_now_ms() + (long long)
+		    (bo.deadline_s > 0 ? bo.deadline_s :
+		    PROV_BOOT_DEADLINE_S) * 1000;
 		bo.store = &store;
 		prov_boot_run(j->prov->dict, &j->t, j->cs_data, &bo, &res);
 		break;

@@ -187,10 +187,9 @@ priv_state_names(struct priv_state *st)
 }
 
 /*
- * Reply after a change: the views went out first, then PRIV_OK.  Only
- * the engine's view holds providers and bootstraps: a change to those
- * (one per bootstrap step) leaves the other roles, and the sockets they
- * keep ready, alone.
+ * Reply after a change: the views went out first, then PRIV_OK.  A kind
+ * only the engine's view holds (a bootstrap saves one per step) leaves
+ * the other roles, and the sockets they keep ready, alone.
  */
 static int
 priv_state_reply(struct parent *p, struct role *r, const char *kind,
@@ -204,8 +203,7 @@ priv_state_reply(struct parent *p, struct role *r, const char *kind,
 		free(cause);
 		return rv;
 	}
-	if (e == 0 && (strcmp(kind, "provider") == 0 ||
-	    strcmp(kind, "bootstrap") == 0))
+	if (e == 0 && parent_state_engine_only(kind))
 		parent_view_push(p, &p->roles[ROLE_ENGINE]);
 	else if (e == 0)
 		parent_views_push(p);	/* 1: nothing changed */

@@ -233,11 +233,11 @@ role_on_drain_over(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Move r's running instance to p->draining and tell it to stop: on
- * SIGTERM the role runtime stops accepting and lets its sessions finish
- * (within its own grace).  Its channel stays open, so what it still
- * serves can get sockets (and an engine finish a request); the listening
- * sockets are the parent's, so a port that is kept never stops
+ * Move r's running instance to p->draining and tell it to drain
+ * (PRIV_DRAIN): the role runtime stops accepting and serves what is open
+ * for up to drain_timeout seconds.  Its channel stays open, so what it
+ * still serves can get sockets (and an engine finish a request); the
+ * listening sockets are the parent's, so a port that is kept never stops
  * accepting.  r is then free for a new instance.
  */
 static void

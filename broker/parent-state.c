@@ -58,15 +58,16 @@ struct state_kind {
 	const char	*dir;		/* "networks" */
 	const char	*ext;		/* ".json" */
 	size_t		 name_max;
+	int		 engine_only;	/* in no other role's view */
 };
 
 /* In dependency order: what is loaded first may be named by the next. */
 static const struct state_kind state_kinds[] = {
-	{ "network", "networks", ".json", NETNS_NAME_MAX },
-	{ "provider", "providers", ".yaml", 63 },
-	{ "appliance", "appliances", ".json", 63 },
-	{ "user", "users", ".json", 32 },
-	{ "bootstrap", "bootstraps", ".json", 63 },
+	{ "network", "networks", ".json", NETNS_NAME_MAX, 0 },
+	{ "provider", "providers", ".yaml", 63, 1 },
+	{ "appliance", "appliances", ".json", 63, 0 },
+	{ "user", "users", ".json", 32, 0 },
+	{ "bootstrap", "bootstraps", ".json", 63, 1 },
 };
 #define STATE_NKINDS	(sizeof(state_kinds) / sizeof(state_kinds[0]))
 
@@ -846,6 +847,14 @@ state_merge_list(struct parent *p, json_t *conflist, const char *kind,
 	json_object_foreach(state_objects(p, kind), name, o)
 		json_array_append_new(out, state_for_role(o, engine, "state"));
 	return out;
+}
+
+int
+parent_state_engine_only(const char *kind)
+{
+	const struct state_kind *k = state_kind_find(kind);
+
+	return k != NULL && k->engine_only;
 }
 
 void

@@ -36,7 +36,7 @@
 #include "common/strutil.h"
 #include "common/xmalloc.h"
 
-static int parent_debug;	/* -d: debug level whatever log.level says */
+static int debug;	/* -d: debug level whatever log.level says */
 
 static void __attribute__((noreturn))
 usage(int code)
@@ -256,7 +256,7 @@ parent_reload(struct parent *p)
 	}
 
 	/* Nothing can fail from here on. */
-	if (n->log_level != o->log_level && !parent_debug) {
+	if (n->log_level != o->log_level && !debug) {
 		log_info("SIGHUP: log.level %s (was %s): for the parent and "
 		    "the role instances started from now on",
 		    log_level_name(n->log_level), log_level_name(o->log_level));
@@ -358,7 +358,7 @@ main(int argc, char **argv)
 	struct passwd *pw;
 	struct diags d;
 	size_t i;
-	int ch, check = 0, debug = 0, pidfd, print_keys = 0;
+	int ch, check = 0, pidfd, print_keys = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -370,7 +370,6 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			debug = 1;
-			parent_debug = 1;
 			break;
 		case 'P':
 			fputs(config_default_yaml, stdout);

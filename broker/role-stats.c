@@ -23,6 +23,18 @@ static struct {
 	const struct role_stats_page	*page;
 } stats_pages[STATS_PAGES];
 
+/* The entry for role's page, or the first free one (or NULL: full). */
+static size_t
+stats_find(const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < STATS_PAGES && stats_pages[i].page != NULL; i++)
+		if (strcmp(stats_pages[i].role, role) == 0)
+			break;
+	return i;
+}
+
 void
 role_stat_add(enum role_stat s, int64_t by)
 {
@@ -44,9 +56,7 @@ role_stats_map(const char *role, int fd, uint32_t slot, int writable,
 		    slot);
 		return -1;
 	}
-	for (i = 0; i < STATS_PAGES && stats_pages[i].page != NULL; i++)
-		if (strcmp(stats_pages[i].role, role) == 0)
-			break;
+	i = stats_find(role);
 	if (i == STATS_PAGES || stats_pages[i].page != NULL ||
 	    strlen(role) >= sizeof(stats_pages[i].role)) {
 		*cause = xasprintf("counters of %s: %s", role,
@@ -84,15 +94,13 @@ role_stats_map(const char *role, int fd, uint32_t slot, int writable,
 int
 role_stats_read(const char *role, uint64_t out[RS_NSTATS])
 {
-	const struct role_stats_page *page = NULL;
+	const struct role_stats_page *page;
 	uint64_t s1, s2;
 	size_t i, j;
 	int tries;
 
-	for (i = 0; i < STATS_PAGES && stats_pages[i].page != NULL; i++)
-		if (strcmp(stats_pages[i].role, role) == 0)
-			page = stats_pages[i].page;
-	if (page == NULL)
+	if ((i = stats_find(role)) == STATS_PAGES ||
+	    (page = stats_pages[i].page) == NULL)
 		return -1;
 	for (tries = 0; tries < STATS_READ_TRIES; tries++) {
 		s1 = __atomic_load_n(&page->seq, __ATOMIC_ACQUIRE);
@@ -110,7 +118,10 @@ role_stats_read(const char *role, uint64_t out[RS_NSTATS])
 		if (s1 == s2)
 			break;
 	}
-	/* A gauge summed while one instance ends may dip below zero. */
+	/*
+	 * A gauge of a slot whose instance wrote nonsense (a role can write
+	 * only its own slot, but anything there) must not read as 2^64.
+	 */
 	for (j = 0; j < RS_NSTATS; j++)
 		if (RS_IS_GAUGE(j) && (int64_t)out[j] < 0)
 			out[j] = 0;

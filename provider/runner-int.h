@@ -13,8 +13,6 @@
 #include "provider/sshx.h"
 #include "provider/template.h"
 
-/* Monotonic milliseconds. */
-long long prov_run_now_ms(void);
 /* The template environment {get_data, get_cs_data}; data may be NULL. */
 json_t	*prov_run_env(json_t *data, json_t *cs_data);
 /* prov_text_render (dict.h) for a bare template source. */

@@ -69,6 +69,9 @@
 
 struct prov_run_conns;
 
+/* Monotonic milliseconds: the clock of the runner's deadlines. */
+long long prov_run_now_ms(void);
+
 /*
  * A connected TCP socket to host:port, within timeout_ms (0: the
  * callback's own default).  Return the descriptor (the runner owns it
