@@ -19,7 +19,8 @@ LAB_PIDS=
 BPID=
 
 lab_need() {
-	need_root
+	# The ssh tests and ssh-bench share the lab's names and ports.
+	TEST_LOCK=ssh-lab need_root
 	for b in ssh sshd ssh-keygen scp sftp openssl "$PYTHON3"; do
 		command -v "$b" >/dev/null 2>&1 ||
 		    { echo "SKIP: $b is not installed"; exit 77; }

@@ -9,12 +9,32 @@
 T_PASS=0
 T_FAIL=0
 
+# need_root: skip unless root with ip(8); then take this test's lock.
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "SKIP: needs root for network namespaces"
 		exit 77
 	fi
 	command -v ip >/dev/null 2>&1 || { echo "SKIP: no ip(8)"; exit 77; }
+	test_lock "${TEST_LOCK:-$(basename "$0" .sh)}"
+}
+
+# test_lock NAME: a test's namespaces, links and ports have fixed names,
+# so two runs of the same test on one machine (two build trees, or a
+# distcheck beside a make check) would take each other's.  Hold an
+# exclusive lock on fd 9 for the life of the test (children inherit it)
+# and wait up to 30 minutes for another run to end.
+test_lock() {
+	command -v flock >/dev/null 2>&1 || return 0
+	lockdir=/run/lock
+	[ -d "$lockdir" ] && [ -w "$lockdir" ] || lockdir=${TMPDIR:-/tmp}
+	lockfile=$lockdir/vnf-broker-test-$1.lock
+	exec 9>"$lockfile"
+	flock -n 9 && return 0
+	echo "# another run of $1 holds $lockfile; waiting"
+	flock -w 1800 9 && return 0
+	echo "ERROR: another run of $1 held $lockfile for 30 minutes"
+	exit 99
 }
 
 ok() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
