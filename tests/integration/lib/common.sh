@@ -21,20 +21,33 @@ need_root() {
 
 # test_lock NAME: a test's namespaces, links and ports have fixed names,
 # so two runs of the same test on one machine (two build trees, or a
-# distcheck beside a make check) would take each other's.  Hold an
-# exclusive lock on fd 9 for the life of the test (children inherit it)
-# and wait up to 30 minutes for another run to end.
+# distcheck beside a make check) would take each other's.  A holder
+# process takes an exclusive lock and keeps it while this shell lives
+# (so no daemon the test starts inherits it); wait up to 30 minutes for
+# another run to end.
 test_lock() {
 	command -v flock >/dev/null 2>&1 || return 0
 	lockdir=/run/lock
 	[ -d "$lockdir" ] && [ -w "$lockdir" ] || lockdir=${TMPDIR:-/tmp}
 	lockfile=$lockdir/vnf-broker-test-$1.lock
-	exec 9>"$lockfile"
-	flock -n 9 && return 0
-	echo "# another run of $1 holds $lockfile; waiting"
-	flock -w 1800 9 && return 0
-	echo "ERROR: another run of $1 held $lockfile for 30 minutes"
-	exit 99
+	lockheld=$(mktemp "${TMPDIR:-/tmp}/vnf-broker-lock.XXXXXX") || return 0
+	flock -w 1800 "$lockfile" sh -c 'echo held >"$1"
+	    while kill -0 "$2" 2>/dev/null; do sleep 1; done' sh \
+	    "$lockheld" $$ </dev/null >/dev/null 2>&1 &
+	lockpid=$!
+	i=0
+	while [ ! -s "$lockheld" ]; do
+		if ! kill -0 "$lockpid" 2>/dev/null; then
+			rm -f "$lockheld"
+			echo "ERROR: another run of $1 held $lockfile for 30 minutes"
+			exit 99
+		fi
+		[ "$i" -eq 10 ] &&
+		    echo "# another run of $1 holds $lockfile; waiting"
+		i=$((i + 1))
+		sleep 0.1
+	done
+	rm -f "$lockheld"
 }
 
 ok() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
