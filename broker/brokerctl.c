@@ -6,6 +6,7 @@
  *	vnf-brokerctl [OPTIONS] op APPLIANCE SERVICE OPERATION [--data JSON]
  *	vnf-brokerctl [OPTIONS] job ID | health APPLIANCE [--run]
  *	vnf-brokerctl [OPTIONS] bootstrap APPLIANCE [--start]
+ *	vnf-brokerctl [OPTIONS] hostkeys APPLIANCE [--forget]
  *	vnf-brokerctl [OPTIONS] status | metrics | audit [--follow]
  *
  * It talks to the engine role over the local unix socket (peer
@@ -110,6 +111,7 @@ usage(FILE *fp)
 	    "  job ID\n"
 	    "  health APPLIANCE [--run]\n"
 	    "  bootstrap APPLIANCE [--start]\n"
+	    "  hostkeys APPLIANCE [--forget]\n"
 	    "  status\n"
 	    "  metrics\n"
 	    "  audit [--follow] [-f FILE] [--config FILE]\n"
@@ -1504,6 +1506,48 @@ cmd_bootstrap(int argc, char **argv)
 	return rc;
 }
 
+static const struct column hostkey_cols[] = {
+	{ "ADDRESS", "address", NULL }, { "PORT", "port", NULL },
+	{ "FINGERPRINT", "fingerprint", NULL },
+};
+
+/* hostkeys APPLIANCE [--forget] */
+static int
+cmd_hostkeys(int argc, char **argv)
+{
+	json_t *j, *k;
+	char *path;
+	int forget = 0, i;
+	size_t n;
+
+	if (argc < 2)
+		usage_error("hostkeys APPLIANCE [--forget]");
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--forget") == 0)
+			forget = 1;
+		else
+			usage_error("hostkeys: unknown argument %s", argv[i]);
+	}
+	path = mkpath("appliances", argv[1], "/hostkeys");
+	j = api_json(forget ? "DELETE" : "GET", path, NULL, NULL, 0, NULL);
+	free(path);
+	if (opt.json)
+		print_json(j);
+	else if (forget) {
+		json_array_foreach(json_object_get(j, "forgotten"), n, k)
+			printf("forgot %s:%lld %s\n", json_string_value(
+			    json_object_get(k, "address")), (long long)
+			    json_integer_value(json_object_get(k, "port")),
+			    json_string_value(json_object_get(k,
+			    "fingerprint")));
+		if (json_array_size(json_object_get(j, "forgotten")) == 0)
+			printf("%s: no host key was recorded\n", argv[1]);
+	} else
+		print_table(json_object_get(j, "hostkeys"), hostkey_cols, 3);
+	json_decref(j);
+	return 0;
+}
+
 /* status: /v1/health */
 static int
 cmd_status(int argc, char **argv)
@@ -1828,6 +1872,8 @@ main(int argc, char **argv)
 			rc = cmd_health(argc, argv);
 		else if (strcmp(cmd, "bootstrap") == 0)
 			rc = cmd_bootstrap(argc, argv);
+		else if (strcmp(cmd, "hostkeys") == 0)
+			rc = cmd_hostkeys(argc, argv);
 		else if (strcmp(cmd, "status") == 0)
 			rc = cmd_status(argc, argv);
 		else if (strcmp(cmd, "metrics") == 0)

@@ -134,6 +134,26 @@ ops_app_free(struct ops_app *a)
 	free(a);
 }
 
+/*
+ * A new appliance's host keys, from its record in the view (the parent
+ * checked it).  Keys the engine holds already are kept: they are newer
+ * than a view that was sent before their save.
+ */
+static void
+app_hostkeys_load(struct ops_app *a, json_t *rec)
+{
+	struct engine_ops *ops = a->ops;
+	json_t *keys = json_object_get(rec, "keys");
+
+	if (json_object_size(keys) == 0)
+		return;
+	pthread_mutex_lock(&ops->mu);
+	if (json_object_get(ops->hostkeys, a->name) == NULL)
+		json_object_set_new(ops->hostkeys, a->name,
+		    json_deep_copy(keys));
+	pthread_mutex_unlock(&ops->mu);
+}
+
 /* Follow the view's appliances: new ones get a schedule. */
 void
 ops_apps_reload(struct engine_ops *ops)
@@ -163,6 +183,8 @@ ops_apps_reload(struct engine_ops *ops)
 			TAILQ_INSERT_TAIL(&ops->apps, a, entry);
 			app_boot_load(a, json_object_get(json_object_get(
 			    ops->e->view, "bootstraps"), name));
+			app_hostkeys_load(a, json_object_get(json_object_get(
+			    ops->e->view, "hostkeys"), name));
 		}
 		a->seen = 1;
 		p = pname != NULL ? ops_prov_lookup(ops, pname) : NULL;
@@ -185,6 +207,10 @@ ops_apps_reload(struct engine_ops *ops)
 		if (ops->pool != NULL)
 			prov_run_conns_forget(prov_run_pool_conns(ops->pool),
 			    a->name);
+		/* Its host keys went with it in the parent too. */
+		pthread_mutex_lock(&ops->mu);
+		json_object_del(ops->hostkeys, a->name);
+		pthread_mutex_unlock(&ops->mu);
 		/* A bootstrap still running finds no app when it ends. */
 		ops_app_free(a);
 	}

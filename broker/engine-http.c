@@ -95,6 +95,9 @@ static const struct engine_route engine_routes[] = {
 	{ ENGINE_POST, "/v1/appliances/{}/bootstrap", engine_bootstrap_start,
 	    ENGINE_ROUTE_BODY },
 	{ ENGINE_GET, "/v1/appliances/{}/bootstrap", engine_bootstrap_get, 0 },
+	{ ENGINE_GET, "/v1/appliances/{}/hostkeys", engine_hostkeys_get, 0 },
+	{ ENGINE_DELETE, "/v1/appliances/{}/hostkeys", engine_hostkeys_delete,
+	    0 },
 
 	{ ENGINE_GET, "/v1/jobs/{}", engine_job_get, 0 },
 

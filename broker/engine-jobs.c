@@ -31,6 +31,7 @@
 #include "broker/engine-ops-int.h"
 #include "broker/priv-proto.h"
 #include "broker/role.h"
+#include "broker/state-records.h"
 #include "common/diag.h"
 #include "common/error.h"
 #include "common/ipc.h"
@@ -427,35 +428,6 @@ ops_callback_socket(void *arg, const char *host, int port, int timeout_ms,
 }
 
 /*
- * SSH host keys: trusted on first use, remembered for the life of the
- * engine (it has no state of its own); a dictionary that pins keys
- * (pinned_sha256) does not need this.
- */
-static int
-ops_hostkey(void *arg, const char *host, int port, const char *fp,
-    char **known)
-{
-	struct ops_job *j = arg;
-	struct engine_ops *ops = j->ops;
-	const char *k;
-	char key[300];
-	int rc = 0;
-
-	*known = NULL;
-	snprintf(key, sizeof(key), "%s %s:%d", j->appliance, host, port);
-	pthread_mutex_lock(&ops->mu);
-	if ((k = json_string_value(json_object_get(ops->hostkeys, key))) !=
-	    NULL)
-		*known = xstrdup(k);
-	else if (json_object_size(ops->hostkeys) >= OPS_MAX_HOSTKEYS)
-		rc = -1;
-	else
-		json_object_set_new(ops->hostkeys, key, json_string(fp));
-	pthread_mutex_unlock(&ops->mu);
-	return rc;
-}
-
-/*
  * Jobs.
  */
 
@@ -614,6 +586,95 @@ ops_saves_close(struct engine_ops *ops)
 		savereq_complete(sr, -ESHUTDOWN, "the engine is stopping");
 	}
 	pthread_mutex_unlock(&ops->mu);
+}
+
+/*
+ * SSH host keys: trusted on first use and kept in the state directory
+ * (hostkeys/APPLIANCE.json, through the parent), so a restart of the
+ * engine or of vnf-brokerd still refuses a changed key.  ops->hostkeys
+ * holds them by appliance, then "HOST:PORT"; the first view loads them
+ * (ops_apps_reload).  A dictionary that pins keys (pinned_sha256) does
+ * not come here.
+ *
+ * Worker thread.  The key is used at once; its save is queued for the
+ * loop in order with every other write and not waited for: a failed save
+ * is logged, and the key is then remembered until the engine ends, as
+ * before there was a state directory.
+ */
+static int
+ops_hostkey(void *arg, const char *host, int port, const char *fp,
+    char **known)
+{
+	struct ops_job *j = arg;
+	struct engine_ops *ops = j->ops;
+	struct ops_savereq *sr = NULL;
+	json_t *keys;
+	const char *k;
+	char addr[STATE_HOSTKEY_ADDR_MAX + 8], *text;
+	int rc = 0;
+
+	*known = NULL;
+	snprintf(addr, sizeof(addr), "%s:%d", host, port);
+	/* libssh's fingerprints are "SHA256:" and 43 characters. */
+	if (strlen(addr) > STATE_HOSTKEY_ADDR_MAX ||
+	    strlen(fp) >= STATE_HOSTKEY_FP_MAX) {
+		log_warn("appliance %s: host key of %.64s not recorded: the "
+		    "address or the fingerprint is too long", j->appliance,
+		    addr);
+		return -1;
+	}
+	pthread_mutex_lock(&ops->mu);
+	if ((keys = json_object_get(ops->hostkeys, j->appliance)) == NULL) {
+		keys = json_object();
+		json_object_set_new(ops->hostkeys, j->appliance, keys);
+	}
+	if ((k = json_string_value(json_object_get(keys, addr))) != NULL) {
+		*known = xstrdup(k);
+		/* sshx refuses it; the log says what to do if it is right. */
+		if (strcmp(k, fp) != 0)
+			log_warn("appliance %s: %s offers host key %s, not the "
+			    "recorded %s; refused.  If the appliance was "
+			    "reinstalled, check the new key on its console "
+			    "and forget the old one: vnf-brokerctl hostkeys "
+			    "%s --forget", j->appliance, addr, fp, k,
+			    j->appliance);
+	} else if (json_object_size(keys) >= STATE_HOSTKEYS_MAX) {
+		log_warn("appliance %s: host key of %s refused: %d keys are "
+		    "recorded already (forget them: DELETE "
+		    "/v1/appliances/%s/hostkeys)", j->appliance, addr,
+		    STATE_HOSTKEYS_MAX, j->appliance);
+		rc = -1;
+	} else {
+		json_object_set_new(keys, addr, json_string(fp));
+		text = ops_hostkey_record(j->appliance, keys);
+		if (!ops->closed && text != NULL) {
+			sr = savereq_new(ops, "hostkey", j->appliance, text,
+			    1);
+			sr->nowait = 1;
+			if (ops->save_tail != NULL)
+				ops->save_tail->next = sr;
+			else
+				ops->save_head = sr;
+			ops->save_tail = sr;
+		} else
+			free(text);
+	}
+	pthread_mutex_unlock(&ops->mu);
+	if (sr != NULL)
+		ops_wakeup(ops);
+	return rc;
+}
+
+char *
+ops_hostkey_record(const char *appliance, json_t *keys)
+{
+	json_t *r;
+	char *text;
+
+	r = json_pack("{s:s, s:O}", "name", appliance, "keys", keys);
+	text = r != NULL ? json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(r);
+	return text;
 }
 
 json_t *
@@ -991,6 +1052,31 @@ engine_ops_metrics(struct engine *e)
 	engine_metric_set(e, "jobs", "running", running);
 }
 
+/* Loop thread: send the writes taken off the mailbox, in order. */
+static void
+ops_saves_serve(struct engine_ops *ops, struct ops_savereq *saves)
+{
+	struct ops_savereq *sv;
+
+	while ((sv = saves) != NULL) {
+		saves = sv->next;
+		sv->next = NULL;
+		save_serve(ops, sv);
+	}
+}
+
+void
+ops_saves_flush(struct engine_ops *ops)
+{
+	struct ops_savereq *saves;
+
+	pthread_mutex_lock(&ops->mu);
+	saves = ops->save_head;
+	ops->save_head = ops->save_tail = NULL;
+	pthread_mutex_unlock(&ops->mu);
+	ops_saves_serve(ops, saves);
+}
+
 /* Loop thread: the workers' mailbox. */
 void
 ops_wake_cb(evutil_socket_t fd, short ev, void *arg)
@@ -998,7 +1084,7 @@ ops_wake_cb(evutil_socket_t fd, short ev, void *arg)
 	struct engine_ops *ops = arg;
 	struct ops_job *done, *j;
 	struct ops_sockreq *socks, *sr;
-	struct ops_savereq *saves, *sv;
+	struct ops_savereq *saves;
 	char buf[256];
 
 	(void)ev;
@@ -1016,11 +1102,7 @@ ops_wake_cb(evutil_socket_t fd, short ev, void *arg)
 		socks = sr->next;
 		sock_serve(ops, sr);
 	}
-	while ((sv = saves) != NULL) {
-		saves = sv->next;
-		sv->next = NULL;
-		save_serve(ops, sv);
-	}
+	ops_saves_serve(ops, saves);
 	while ((j = done) != NULL) {
 		done = j->dnext;
 		job_finish(ops, j);

@@ -38,7 +38,6 @@
 #define OPS_OP_TIMEOUT		120	/* api.operation_timeout default */
 #define OPS_HISTORY		20	/* health results kept per appliance */
 #define OPS_SOCKET_TIMEOUT_MS	10000	/* when the runner gives none */
-#define OPS_MAX_HOSTKEYS	65536	/* remembered SSH host keys */
 #define OPS_HEALTH_FIRST_S	5	/* first scheduled check after start */
 #define OPS_SAVE_MIN_S		5	/* a bootstrap save waits at least, */
 #define OPS_SAVE_MAX_S		60	/* and at most this for the parent */
@@ -189,7 +188,7 @@ struct engine_ops {
 	struct ops_sockreq *sock_head, *sock_tail;
 	struct ops_savereq *save_head, *save_tail;
 	int		 closed;	/* the loop is gone: workers ask nothing */
-	json_t		*hostkeys;	/* "appliance host:port" -> SHA256 */
+	json_t		*hostkeys;	/* appliance -> "HOST:PORT" -> SHA256 */
 	int		 wake[2];	/* pipe: workers write, loop reads */
 	struct event	*wake_ev;
 };
@@ -223,6 +222,11 @@ void	ops_app_health_result(struct ops_app *a, json_t *res);
  * logged only.  For writes nobody waits for. */
 void	ops_state_put(struct engine_ops *ops, const char *kind,
 	    const char *name, const char *text);
+/* Loop: send every write the workers queued, now (before a write of
+ * the loop's own that must come after them). */
+void	ops_saves_flush(struct engine_ops *ops);
+/* The text of appliance's host key record (keys: "HOST:PORT" -> fp). */
+char	*ops_hostkey_record(const char *appliance, json_t *keys);
 /* Loop, at exit: every write still waiting fails ("stopping"). */
 void	ops_saves_close(struct engine_ops *ops);
 

@@ -161,6 +161,10 @@ void	engine_bootstrap_start(struct engine *, struct engine_req *,
 	    const char *const params[ENGINE_MAX_PARAMS]);
 void	engine_bootstrap_get(struct engine *, struct engine_req *,
 	    const char *const params[ENGINE_MAX_PARAMS]);
+void	engine_hostkeys_get(struct engine *, struct engine_req *,
+	    const char *const params[ENGINE_MAX_PARAMS]);
+void	engine_hostkeys_delete(struct engine *, struct engine_req *,
+	    const char *const params[ENGINE_MAX_PARAMS]);
 /* Refresh the gauges (jobs, health states) before a scrape. */
 void	engine_ops_metrics(struct engine *);
 /* Is this provider used by a running or queued job? (delete refuses) */

@@ -7,6 +7,7 @@ broker_vnf_broker_engine_SOURCES = \
 	broker/engine.h broker/engine-main.c broker/engine-http.c \
 	broker/engine-metrics.c broker/engine-registry.c broker/engine-ops.c \
 	broker/engine-jobs.c broker/engine-health.c broker/engine-ops-int.h \
+	broker/engine-hostkeys.c \
 	broker/proxy-tls.c broker/proxy-tls.h \
 	broker/proxy-http.c broker/proxy-http.h
 broker_vnf_broker_engine_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \

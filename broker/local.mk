@@ -14,7 +14,8 @@ broker_librole_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
 noinst_LIBRARIES += broker/libparent.a
 broker_libparent_a_SOURCES = \
 	broker/conf.c broker/conf.h broker/conf-int.h broker/conf-access.c \
-	broker/ssh-conf.c broker/proxy-conf.c
+	broker/ssh-conf.c broker/proxy-conf.c \
+	broker/state-records.c broker/state-records.h
 broker_libparent_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
 
 broker_vnf_brokerd_SOURCES = \

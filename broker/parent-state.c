@@ -7,6 +7,8 @@
  *	state_dir/users/NAME.json	a broker.yaml `users` entry
  *	state_dir/bootstraps/NAME.json	the engine's record of appliance
  *					NAME's bootstrap (below)
+ *	state_dir/hostkeys/NAME.json	the SSH host keys the engine
+ *					trusted on first use for NAME
  *
  * Every object is checked by the configuration parser itself, so a state
  * file and a broker.yaml entry cannot disagree; a provider is only size-
@@ -15,9 +17,11 @@
  * directory, fsync, rename, fsync of the directory), 0600 in 0700
  * directories.  In memory, p->state holds per kind an object by name:
  * networks {entry, error?}, providers the YAML text, appliances and users
- * their entry as the views hold it, bootstraps the record.
+ * their entry as the views hold it, bootstraps and hostkeys the record.
  *
- * A bootstrap record is the engine's, not an operator's: the bootstrap's
+ * Bootstrap and host key records are the engine's, not an operator's
+ * (broker/state-records.h has their shapes).  A bootstrap's is the
+ * bootstrap's
  * saved progress (provider/bootstrap.c's state machine, which may hold a
  * rotated password not yet confirmed: a secret, hence 0600 like the rest)
  * and what the engine needs to resume it after a restart:
@@ -25,10 +29,15 @@
  *	{"name": APPLIANCE, "job": "START-SEQ", "started": UNIX-TIME,
  *	 "finished": false, "progress": {...}, "result": {...}}
  *
- * The parent checks its shape, its size and that it names an appliance
- * it knows (broker.yaml's or a registered one), and never reads the
- * progress beyond "it is an object": the state machine is the
- * provider's business.  Deleting an appliance deletes its record.
+ * A host key record is what the engine trusted on first use, by the
+ * HOST:PORT it connected to:
+ *
+ *	{"name": APPLIANCE, "keys": {"198.18.5.10:22": "SHA256:..."}}
+ *
+ * The parent checks a record's shape, its size and that it names an
+ * appliance it knows (broker.yaml's or a registered one), and never reads
+ * a bootstrap's progress beyond "it is an object": the state machine is
+ * the provider's business.  Deleting an appliance deletes its records.
  */
 #include "config.h"
 
@@ -46,6 +55,7 @@
 #include "broker/parent.h"
 #include "broker/proxy-keys.h"
 #include "broker/ssh-hostkeys.h"
+#include "broker/state-records.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/strutil.h"
@@ -68,6 +78,7 @@ static const struct state_kind state_kinds[] = {
 	{ "appliance", "appliances", ".json", 63, 0 },
 	{ "user", "users", ".json", 32, 0 },
 	{ "bootstrap", "bootstraps", ".json", 63, 1 },
+	{ "hostkey", "hostkeys", ".json", 63, 1 },
 };
 #define STATE_NKINDS	(sizeof(state_kinds) / sizeof(state_kinds[0]))
 
@@ -220,114 +231,30 @@ state_utf8_text(const unsigned char *s, size_t len)
 	return 1;
 }
 
-/* The fields of a bootstrap record, and their JSON types. */
-enum state_boot_type { SB_STRING, SB_INT, SB_BOOL, SB_OBJECT };
-static const struct {
-	const char		*key;
-	enum state_boot_type	 type;
-	int			 required;
-} state_boot_fields[] = {
-	{ "name", SB_STRING, 1 },
-	{ "job", SB_STRING, 1 },
-	{ "started", SB_INT, 1 },
-	{ "finished", SB_BOOL, 1 },
-	{ "progress", SB_OBJECT, 1 },
-	{ "result", SB_OBJECT, 0 },
-};
-#define STATE_BOOT_JOB_MAX	47	/* struct ops_job's id[48] */
-
 /*
- * A bootstrap record (see the top of this file): a new reference, or NULL
- * with *cause.  A syntax error is reported at its line and column.
+ * An engine record (bootstrap, hostkey): its shape, then that it names an
+ * appliance the parent knows.  A new reference, or NULL with *cause.
  */
 static json_t *
-state_check_boot(struct parent *p, const char *name, const char *buf,
-    size_t len, const char *file, char **cause)
+state_check_record(struct parent *p, const char *kind, const char *name,
+    const char *buf, size_t len, const char *file, char **cause)
 {
-	json_error_t jerr;
-	json_t *o, *v, *apps;
-	const char *key, *what;
-	size_t i, n = sizeof(state_boot_fields) / sizeof(state_boot_fields[0]);
+	json_t *o, *apps;
 	int ok;
 
-	if ((o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		*cause = xasprintf("%s:%d:%d: error: %s", file, jerr.line,
-		    jerr.column, jerr.text);
+	if ((o = state_record_check(kind, name, buf, len, file, cause)) ==
+	    NULL)
 		return NULL;
-	}
-	if (!json_is_object(o)) {
-		*cause = xasprintf("%s:1:1: error: a bootstrap record is a JSON "
-		    "object", file);
-		goto bad;
-	}
-	json_object_foreach(o, key, v) {
-		for (i = 0; i < n; i++)
-			if (strcmp(state_boot_fields[i].key, key) == 0)
-				break;
-		if (i == n) {
-			*cause = xasprintf("%s: %s: unknown field", file, key);
-			goto bad;
-		}
-		switch (state_boot_fields[i].type) {
-		case SB_STRING:
-			ok = json_is_string(v);
-			what = "a string";
-			break;
-		case SB_INT:
-			ok = json_is_integer(v);
-			what = "an integer";
-			break;
-		case SB_BOOL:
-			ok = json_is_boolean(v);
-			what = "true or false";
-			break;
-		default:
-			ok = json_is_object(v);
-			what = "an object";
-			break;
-		}
-		if (!ok) {
-			*cause = xasprintf("%s: %s: expected %s", file, key,
-			    what);
-			goto bad;
-		}
-	}
-	for (i = 0; i < n; i++)
-		if (state_boot_fields[i].required &&
-		    json_object_get(o, state_boot_fields[i].key) == NULL) {
-			*cause = xasprintf("%s: %s: missing", file,
-			    state_boot_fields[i].key);
-			goto bad;
-		}
-	if (strcmp(json_string_value(json_object_get(o, "name")), name) != 0) {
-		*cause = xasprintf("%s: name: \"%s\" does not match the "
-		    "bootstrap's name \"%s\"", file, json_string_value(
-		    json_object_get(o, "name")), name);
-		goto bad;
-	}
-	v = json_object_get(o, "job");
-	if (json_string_length(v) == 0 || json_string_length(v) >
-	    STATE_BOOT_JOB_MAX) {
-		*cause = xasprintf("%s: job: 1 to %d characters", file,
-		    STATE_BOOT_JOB_MAX);
-		goto bad;
-	}
-	if (json_integer_value(json_object_get(o, "started")) < 0) {
-		*cause = xasprintf("%s: started: a negative time", file);
-		goto bad;
-	}
 	apps = state_known_appliances(p);
 	ok = json_object_get(apps, name) != NULL;
 	json_decref(apps);
 	if (!ok) {
 		*cause = xasprintf("%s: appliance \"%s\" is neither in "
 		    "broker.yaml nor registered", file, name);
-		goto bad;
+		json_decref(o);
+		return NULL;
 	}
 	return o;
-bad:
-	json_decref(o);
-	return NULL;
 }
 
 /*
@@ -360,8 +287,10 @@ state_check(struct parent *p, const struct state_kind *k, const char *name,
 		}
 		return json_stringn(buf, len);
 	}
-	if (strcmp(k->kind, "bootstrap") == 0)
-		return state_check_boot(p, name, buf, len, file, cause);
+	if (strcmp(k->kind, "bootstrap") == 0 ||
+	    strcmp(k->kind, "hostkey") == 0)
+		return state_check_record(p, k->kind, name, buf, len, file,
+		    cause);
 	diags_init(&d, file);
 	nets = state_known_nets(p, &nnets);
 	apps = state_known_appliances(p);
@@ -647,9 +576,27 @@ parent_state_put(struct parent *p, const char *kind, const char *name,
 	/* A bootstrap saves after every step: not worth a line each. */
 	if (strcmp(kind, "bootstrap") == 0)
 		log_debug("bootstrap %s saved", name);
+	else if (strcmp(kind, "hostkey") == 0)
+		log_info("host keys of appliance %s saved", name);
 	else
 		log_info("%s %s registered", kind, name);
 	return 0;
+}
+
+/* Delete appliance name's record of kind, if it has one. */
+static void
+state_del_record(struct parent *p, const char *kind, const char *name)
+{
+	char *cause = NULL;
+
+	if (json_object_get(state_objects(p, kind), name) == NULL)
+		return;
+	if (state_unlink(p, state_kind_find(kind), name, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+	json_object_del(state_objects(p, kind), name);
+	log_info("%s %s deleted with its appliance", kind, name);
 }
 
 int
@@ -691,21 +638,14 @@ parent_state_del(struct parent *p, const char *kind, const char *name,
 	json_object_del(state_objects(p, kind), name);
 	log_info("%s %s deleted", kind, name);
 	/*
-	 * Its bootstrap record goes with it: a record naming no appliance
-	 * could neither be loaded nor resumed.  A failure to remove the file
-	 * is logged only (the appliance is gone; the next start skips it).
+	 * Its bootstrap and host key records go with it: a record naming no
+	 * appliance could not be loaded, and a later appliance of the same
+	 * name is another machine.  A failure to remove a file is logged
+	 * only (the appliance is gone; the next start skips the record).
 	 */
-	if (strcmp(kind, "appliance") == 0 && json_object_get(state_objects(p,
-	    "bootstrap"), name) != NULL) {
-		char *c2 = NULL;
-
-		if (state_unlink(p, state_kind_find("bootstrap"), name,
-		    &c2) != 0) {
-			log_warn("%s", c2);
-			free(c2);
-		}
-		json_object_del(state_objects(p, "bootstrap"), name);
-		log_info("bootstrap %s deleted with its appliance", name);
+	if (strcmp(kind, "appliance") == 0) {
+		state_del_record(p, "bootstrap", name);
+		state_del_record(p, "hostkey", name);
 	}
 	return 0;
 }
@@ -878,6 +818,9 @@ parent_state_merge(struct parent *p, json_t *view, int engine)
 	/* The engine's bootstrap records, to resume what did not finish. */
 	json_object_set_new(view, "bootstraps", json_deep_copy(state_objects(p,
 	    "bootstrap")));
+	/* The appliances' SSH host keys it trusted on first use. */
+	json_object_set_new(view, "hostkeys", json_deep_copy(state_objects(p,
+	    "hostkey")));
 	nets = json_array();
 	json_array_foreach(p->conf->network_entries, i, o) {
 		name = json_string_value(json_object_get(o, "name"));

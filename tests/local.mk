@@ -64,7 +64,9 @@ EXTRA_DIST += tests/fuzz/corpus/config/good.yaml \
 	tests/fuzz/corpus/state/network.json \
 	tests/fuzz/corpus/state/appliance.json \
 	tests/fuzz/corpus/state/appliance.yaml \
-	tests/fuzz/corpus/state/user.json
+	tests/fuzz/corpus/state/user.json \
+	tests/fuzz/corpus/state/bootstrap.json \
+	tests/fuzz/corpus/state/hostkey.json
 
 # Integration tests: real namespaces, real processes (root; skip otherwise).
 # H2: the registry and the state directory, through the API (root).
@@ -89,7 +91,7 @@ EXTRA_DIST += tests/integration/broker-netns.sh \
 TESTS += tests/integration/engine-openapi.sh tests/integration/brokerctl.sh
 EXTRA_DIST += tests/integration/engine-openapi.sh \
 	tests/integration/brokerctl.sh tests/integration/lib/engine.sh \
-	tests/integration/lib/openapi-check.py
+	tests/integration/lib/openapi-check.py tests/integration/lib/api.sh
 
 # H3: operations, jobs, health and bootstrap of the engine role against
 # VyOS simulators (real vnf-brokerd, engine role, curl on the unix socket).
@@ -97,6 +99,9 @@ TESTS += tests/integration/engine-ops.sh
 EXTRA_DIST += tests/integration/engine-ops.sh
 TESTS += tests/integration/engine-bootstrap.sh
 EXTRA_DIST += tests/integration/engine-bootstrap.sh
+# SSH host keys trusted on first use survive restarts; forgetting them.
+TESTS += tests/integration/engine-hostkeys.sh
+EXTRA_DIST += tests/integration/engine-hostkeys.sh
 
 # /metrics against the audit log: the ssh and proxy roles' shared counters.
 TESTS += tests/integration/broker-metrics.sh

@@ -1,35 +1,51 @@
 /*
  * Fuzz target: a registered object as the parent checks it before it
- * writes a state file (config_check_entry), whether it came from an API
- * body or from a state file read at start.  The first byte picks the
- * kind ('n'etwork, 'a'ppliance, 'u'ser; any other byte, modulo 3); the
- * rest is the object, YAML or JSON.
- * Every input must end in either an entry or diagnostics, and leak
- * nothing.
+ * writes a state file, whether it came from an API body, from the engine
+ * or from a state file read at start.  The first byte picks the kind:
+ * 'n'etwork, 'a'ppliance, 'u'ser (config_check_entry: the object, YAML
+ * or JSON), 'b'ootstrap or 'h'ostkey (state_record_check: the engine's
+ * records, JSON, named "a1"); any other byte, modulo 5.  Every input
+ * must end in either an entry or an error, and leak nothing.
  */
 #include "config.h"
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "broker/conf.h"
+#include "broker/state-records.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const kinds[] = { "network", "appliance", "user" };
+	static const char *const kinds[] = { "network", "appliance", "user",
+	    "bootstrap", "hostkey" };
 	struct netns_spec nets[1], spec;
 	struct diags d;
 	json_t *apps, *entry;
 	const char *kind;
+	char *cause = NULL;
+	size_t i;
 
 	if (size < 1)
 		return 0;
-	kind = data[0] == 'n' ? kinds[0] : data[0] == 'a' ? kinds[1] :
-	    data[0] == 'u' ? kinds[2] : kinds[data[0] % 3];
+	kind = kinds[data[0] % 5];
+	for (i = 0; i < 5; i++)
+		if (data[0] == (uint8_t)kinds[i][0])
+			kind = kinds[i];
+	if (kind[0] == 'b' || kind[0] == 'h') {
+		entry = state_record_check(kind, "a1", (const char *)data + 1,
+		    size - 1, "fuzz.json", &cause);
+		if ((entry != NULL) == (cause != NULL))
+			__builtin_trap();
+		json_decref(entry);
+		free(cause);
+		return 0;
+	}
 	/* What an appliance or a grant may name: one network, one appliance. */
 	memset(nets, 0, sizeof(nets));
 	memcpy(nets[0].name, "n1", 3);

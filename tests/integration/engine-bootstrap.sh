@@ -211,22 +211,13 @@ appliances:
               admin_password: "$OLDPW", new_admin_password: "$NEWC"}
 EOC
 
-# start_broker: start vnf-brokerd; wait for this start's "ready:".
+# Every answer also in $tmp/bodies, to look for secrets at the end.
+API_BODIES=$tmp/bodies
+. "$top_srcdir/tests/integration/lib/api.sh"
 : >"$tmp/broker.log"
 start_broker() {
-	from=$(( $(wc -l <"$tmp/broker.log") + 1 ))
-	"$BROKERD" -c "$tmp/broker.yaml" >>"$tmp/broker.log" 2>&1 &
-	BPID=$!
-	wait_for 20 sh -c "tail -n +$from '$tmp/broker.log' | grep -q 'ready:'" ||
-	    return 1
-	# (Re)made by the broker: the lab's end of the veth needs its
-	# addresses (a simulator's listening socket outlives them).
-	wait_for 5 ip -n "$LAB" link show "$PEER" >/dev/null 2>&1
-	ip -n "$LAB" link set "$PEER" up
-	for i in 11 12 13 14 15; do
-		ip -n "$LAB" addr add "198.18.52.$i/24" dev "$PEER" 2>/dev/null
-	done
-	wait_for 20 test -S "$tmp/run/api.sock"
+	engine_broker_start 198.18.52.11/24 198.18.52.12/24 198.18.52.13/24 \
+	    198.18.52.14/24 198.18.52.15/24
 }
 check "config check passes" "$BROKERD" -t -c "$tmp/broker.yaml"
 start_broker || { not_ok "broker starts"; finish; exit 1; }
@@ -251,27 +242,6 @@ done
 
 SOCK=$tmp/run/api.sock
 : >"$tmp/bodies"
-# api METHOD PATH [BODY]: status in $ST, body in $tmp/body (and all
-# bodies in $tmp/bodies, to look for secrets at the end).
-api() {
-	if [ $# -ge 3 ]; then
-		ST=$(curl -s --max-time 60 --unix-socket "$SOCK" -X "$1" \
-		    -H 'Content-Type: application/json' --data-binary "$3" \
-		    -o "$tmp/body" -w '%{http_code}' "http://engine$2")
-	else
-		ST=$(curl -s --max-time 60 --unix-socket "$SOCK" -X "$1" \
-		    -o "$tmp/body" -w '%{http_code}' "http://engine$2")
-	fi
-	cat "$tmp/body" >>"$tmp/bodies" 2>/dev/null
-	echo >>"$tmp/bodies"
-}
-b() {
-	"$PYTHON3" -c 'import json,sys
-d=json.load(open(sys.argv[1]))
-print(eval(sys.argv[2]))' "$tmp/body" "$1" 2>/dev/null
-}
-is() { [ "$(b "$1")" = "$2" ]; }
-show() { echo "#   status $ST: $(head -c 700 "$tmp/body")"; }
 # count LOG PYEXPR: requests in a simulator's log for which PYEXPR holds
 # (over e, the entry, and c, its first command).
 count() {

@@ -162,6 +162,11 @@ cat >"$tmp/calls.json" <<EOF
  {"method": "GET", "path": "$A/fw1/bootstrap", "expect": 200,
   "assert": {"state": "done"}},
 
+ {"method": "GET", "path": "$A/fw1/hostkeys", "expect": 200},
+ {"method": "DELETE", "path": "$A/fw1/hostkeys", "expect": 200},
+ {"method": "GET", "path": "$A/nosuch/hostkeys", "expect": 404},
+ {"method": "DELETE", "path": "$A/nosuch/hostkeys", "expect": 404},
+
  {"method": "GET", "path": "/v1/users", "expect": 200},
  {"method": "PUT", "path": "/v1/users/ops1", "json": $U1, "expect": 201},
  {"method": "PUT", "path": "/v1/users/ops1", "json": $U1, "expect": 200},

@@ -174,25 +174,7 @@ wait_for 10 grep -q listening "$tmp/silent.out"
 
 SOCK=$tmp/run/api.sock
 wait_for 20 test -S "$SOCK"
-# api METHOD PATH [BODY]: status in $ST, body in $tmp/body.
-api() {
-	if [ $# -ge 3 ]; then
-		ST=$(curl -s --max-time 60 --unix-socket "$SOCK" -X "$1" \
-		    -H 'Content-Type: application/json' --data-binary "$3" \
-		    -o "$tmp/body" -w '%{http_code}' "http://engine$2")
-	else
-		ST=$(curl -s --max-time 60 --unix-socket "$SOCK" -X "$1" \
-		    -o "$tmp/body" -w '%{http_code}' "http://engine$2")
-	fi
-}
-# b EXPR: a Python expression over the last body d.
-b() {
-	"$PYTHON3" -c 'import json,sys
-d=json.load(open(sys.argv[1]))
-print(eval(sys.argv[2]))' "$tmp/body" "$1" 2>/dev/null
-}
-is() { [ "$(b "$1")" = "$2" ]; }
-show() { echo "#   status $ST: $(head -c 600 "$tmp/body")"; }
+. "$top_srcdir/tests/integration/lib/api.sh"
 # cfg N EXPR: Python over simulator aN's running configuration c.
 cfg() {
 	ip netns exec "$LAB" "$PYTHON3" -c 'import json,ssl,sys,urllib.parse,urllib.request

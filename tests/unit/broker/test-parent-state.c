@@ -20,6 +20,7 @@
 #include "broker/parent.h"
 #include "broker/proxy-keys.h"
 #include "broker/ssh-hostkeys.h"
+#include "broker/state-records.h"
 #include "common/error.h"
 #include "common/xmalloc.h"
 
@@ -463,6 +464,122 @@ test_bootstrap(void **state)
 	parent_teardown(&p);
 }
 
+/* The hostkey kind: HOST:PORT to SHA256 fingerprints, by appliance. */
+static void
+test_hostkeys(void **state)
+{
+	static const char rec[] = "{\"name\": \"a1\", \"keys\": "
+	    "{\"198.19.1.10:22\": \"SHA256:xSu4hVlTx+y6ZpwUrQXvY8MDmA6xbEFs"
+	    "4AWwkpzu3z0\", \"[fd00::1]:2222\": \"SHA256:AAAA\"}}";
+	static const struct {
+		const char *body, *why;
+	} bad[] = {
+		{ "{\"name\": \"a1\"}", "keys: missing" },
+		{ "{\"name\": \"a1\", \"keys\": []}", "keys: expected an "
+		    "object" },
+		{ "{\"name\": \"a1\", \"keys\": {\"198.19.1.10\": "
+		    "\"SHA256:AAAA\"}}", "\"198.19.1.10\": not HOST:PORT" },
+		{ "{\"name\": \"a1\", \"keys\": {\"198.19.1.10:65536\": "
+		    "\"SHA256:AAAA\"}}", "not HOST:PORT" },
+		{ "{\"name\": \"a1\", \"keys\": {\"198.19.1.10:022\": "
+		    "\"SHA256:AAAA\"}}", "not HOST:PORT" },
+		{ "{\"name\": \"a1\", \"keys\": {\"a b:22\": "
+		    "\"SHA256:AAAA\"}}", "not HOST:PORT" },
+		{ "{\"name\": \"a1\", \"keys\": {\"198.19.1.10:22\": "
+		    "\"MD5:aa:bb\"}}", "keys.198.19.1.10:22: expected a "
+		    "SHA256" },
+		{ "{\"name\": \"a1\", \"keys\": {\"198.19.1.10:22\": "
+		    "\"SHA256:\"}}", "expected a SHA256" },
+		{ "{\"name\": \"a1\", \"keys\": {\"198.19.1.10:22\": "
+		    "\"SHA256:a;b\"}}", "expected a SHA256" },
+		{ "{\"name\": \"a1\", \"keys\": {\"198.19.1.10:22\": 7}}",
+		    "expected a SHA256" },
+		{ "{\"name\": \"cfg-app\", \"keys\": {}}", "does not "
+		    "match the file's name \"a1\"" },
+		{ "{\"name\": \"a1\", \"keys\": {}, \"when\": 1}",
+		    "when: unknown field" },
+	};
+	struct parent p;
+	json_t *view;
+	char *cause, *body, *path;
+	size_t i;
+
+	(void)state;
+	parent_setup(&p);
+	parent_state_load(&p);
+	assert_int_equal(file_mode("hostkeys"), 0700);
+	assert_int_equal(put(&p, "network", "n1", net1, &cause), 0);
+	assert_int_equal(put(&p, "provider", "fw", prov, &cause), 0);
+	assert_int_equal(put(&p, "appliance", "a1", app1, &cause), 0);
+	assert_int_equal(put(&p, "hostkey", "a1", rec, &cause), 0);
+	assert_int_equal(file_mode("hostkeys/a1.json"), 0600);
+	assert_int_equal(put(&p, "hostkey", "a1", rec, &cause), 1);
+	assert_int_equal(put(&p, "hostkey", "cfg-app", "{\"name\": "
+	    "\"cfg-app\", \"keys\": {}}", &cause), 0);
+	assert_int_equal(put(&p, "hostkey", "ghost", "{\"name\": "
+	    "\"ghost\", \"keys\": {}}", &cause), VB_ECONFIG);
+	assert_non_null(strstr(cause, "neither in broker.yaml nor registered"));
+	free(cause);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cause = NULL;
+		assert_int_equal(put(&p, "hostkey", "a1", bad[i].body,
+		    &cause), VB_ECONFIG);
+		if (strstr(cause, bad[i].why) == NULL)
+			fail_msg("%s: \"%s\" not in \"%s\"", bad[i].body,
+			    bad[i].why, cause);
+		assert_non_null(strstr(cause, "hostkeys/a1.json"));
+		free(cause);
+	}
+	/* more keys than an appliance may have */
+	body = xstrdup("{\"name\": \"a1\", \"keys\": {");
+	for (i = 0; i <= STATE_HOSTKEYS_MAX; i++) {
+		char *n = xasprintf("%s%s\"198.19.1.%zu:22\": \"SHA256:AA\"",
+		    body, i > 0 ? ", " : "", i);
+
+		free(body);
+		body = n;
+	}
+	path = xasprintf("%s}}", body);
+	free(body);
+	assert_int_equal(put(&p, "hostkey", "a1", path, &cause), VB_ECONFIG);
+	assert_non_null(strstr(cause, "more than the 64"));
+	free(cause);
+	free(path);
+
+	/* the engine's view has them, the others' not */
+	view = json_pack("{s:[],s:[]}", "appliances", "users");
+	parent_state_merge(&p, view, 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_object_get(view, "hostkeys"), "a1"), "keys"),
+	    "[fd00::1]:2222")), "SHA256:AAAA");
+	json_decref(view);
+	view = json_pack("{s:[],s:[]}", "appliances", "users");
+	parent_state_merge(&p, view, 0);
+	assert_null(json_object_get(view, "hostkeys"));
+	json_decref(view);
+	assert_true(parent_state_engine_only("hostkey"));
+
+	/* loaded at start; deleted with the appliance, or by itself */
+	parent_teardown(&p);
+	nattached = 0;
+	parent_setup(&p);
+	parent_state_load(&p);
+	cause = NULL;
+	assert_int_equal(parent_state_del(&p, "appliance", "a1", &cause), 0);
+	path = xasprintf("%s/hostkeys/a1.json", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	assert_int_equal(parent_state_del(&p, "hostkey", "cfg-app", &cause),
+	    0);
+	path = xasprintf("%s/hostkeys/cfg-app.json", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	assert_int_equal(parent_state_del(&p, "hostkey", "cfg-app", &cause),
+	    VB_ENOTFOUND);
+	free(cause);
+	parent_teardown(&p);
+}
+
 int
 main(void)
 {
@@ -474,6 +591,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_and_views, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bootstrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostkeys, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
