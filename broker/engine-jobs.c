@@ -473,6 +473,17 @@ savereq_new(struct engine_ops *ops, const char *kind, const char *name,
 	return sr;
 }
 
+/* Queue sr on the mailbox for the loop (mu held; the caller wakes it). */
+static void
+savereq_queue(struct engine_ops *ops, struct ops_savereq *sr)
+{
+	if (ops->save_tail != NULL)
+		ops->save_tail->next = sr;
+	else
+		ops->save_head = sr;
+	ops->save_tail = sr;
+}
+
 /* The answer (mu held): wake the worker, drop the loop's reference. */
 static void
 savereq_complete(struct ops_savereq *sr, int code, const char *msg)
@@ -588,6 +599,19 @@ ops_saves_close(struct engine_ops *ops)
 	pthread_mutex_unlock(&ops->mu);
 }
 
+/* The text of appliance's host key record (keys: "HOST:PORT" -> fp). */
+static char *
+ops_hostkey_record(const char *appliance, json_t *keys)
+{
+	json_t *r;
+	char *text;
+
+	r = json_pack("{s:s, s:O}", "name", appliance, "keys", keys);
+	text = r != NULL ? json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(r);
+	return text;
+}
+
 /*
  * SSH host keys: trusted on first use and kept in the state directory
  * (hostkeys/APPLIANCE.json, through the parent), so a restart of the
@@ -651,11 +675,7 @@ ops_hostkey(void *arg, const char *host, int port, const char *fp,
 			sr = savereq_new(ops, "hostkey", j->appliance, text,
 			    1);
 			sr->nowait = 1;
-			if (ops->save_tail != NULL)
-				ops->save_tail->next = sr;
-			else
-				ops->save_head = sr;
-			ops->save_tail = sr;
+			savereq_queue(ops, sr);
 		} else
 			free(text);
 	}
@@ -663,18 +683,6 @@ ops_hostkey(void *arg, const char *host, int port, const char *fp,
 	if (sr != NULL)
 		ops_wakeup(ops);
 	return rc;
-}
-
-char *
-ops_hostkey_record(const char *appliance, json_t *keys)
-{
-	json_t *r;
-	char *text;
-
-	r = json_pack("{s:s, s:O}", "name", appliance, "keys", keys);
-	text = r != NULL ? json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(r);
-	return text;
 }
 
 json_t *
@@ -754,11 +762,7 @@ boot_save(void *arg, json_t *state, char **cause)
 		*cause = xstrdup("not saved: the engine is stopping");
 		return -1;
 	}
-	if (ops->save_tail != NULL)
-		ops->save_tail->next = sr;
-	else
-		ops->save_head = sr;
-	ops->save_tail = sr;
+	savereq_queue(ops, sr);
 	pthread_mutex_unlock(&ops->mu);
 	ops_wakeup(ops);
 

@@ -225,8 +225,6 @@ void	ops_state_put(struct engine_ops *ops, const char *kind,
 /* Loop: send every write the workers queued, now (before a write of
  * the loop's own that must come after them). */
 void	ops_saves_flush(struct engine_ops *ops);
-/* The text of appliance's host key record (keys: "HOST:PORT" -> fp). */
-char	*ops_hostkey_record(const char *appliance, json_t *keys);
 /* Loop, at exit: every write still waiting fails ("stopping"). */
 void	ops_saves_close(struct engine_ops *ops);
 

@@ -20,11 +20,10 @@
  * their entry as the views hold it, bootstraps and hostkeys the record.
  *
  * Bootstrap and host key records are the engine's, not an operator's
- * (broker/state-records.h has their shapes).  A bootstrap's is the
- * bootstrap's
- * saved progress (provider/bootstrap.c's state machine, which may hold a
- * rotated password not yet confirmed: a secret, hence 0600 like the rest)
- * and what the engine needs to resume it after a restart:
+ * (broker/state-records.h has their shapes).  A bootstrap record is the
+ * bootstrap's saved progress (provider/bootstrap.c's state machine, which
+ * may hold a rotated password not yet confirmed: a secret, hence 0600 like
+ * the rest) and what the engine needs to resume it after a restart:
  *
  *	{"name": APPLIANCE, "job": "START-SEQ", "started": UNIX-TIME,
  *	 "finished": false, "progress": {...}, "result": {...}}

@@ -199,7 +199,7 @@ int	parent_state_put(struct parent *p, const char *kind, const char *name,
 /* Delete: VB_ENOTFOUND, VB_ENOTOWNED, -EBUSY (in use) or 0. */
 int	parent_state_del(struct parent *p, const char *kind, const char *name,
 	    char **cause);
-/* Is kind in the engine's view only (providers, bootstraps)? */
+/* Is kind in the engine's view only (providers, engine records)? */
 int	parent_state_engine_only(const char *kind);
 /* Merge registered objects into a role's view (engine: everything). */
 void	parent_state_merge(struct parent *p, json_t *view, int engine);

@@ -102,8 +102,9 @@ boot_check(json_t *o, const char *file, char **cause)
 	return 0;
 }
 
-int
-state_hostkey_fp_valid(const char *fp)
+/* "SHA256:" and base64 characters, as ssh-keygen -l prints. */
+static int
+hostkey_fp_valid(const char *fp)
 {
 	size_t i, n;
 
@@ -125,14 +126,14 @@ state_hostkey_fp_valid(const char *fp)
 
 /* "HOST:PORT": a host of address or name characters, a port 1-65535. */
 static int
-hostkey_addr_valid(const char *a, size_t len)
+hostkey_addr_valid(const char *a)
 {
 	const char *colon;
 	size_t i, hlen;
 	long port = 0;
 
-	if (len == 0 || len > STATE_HOSTKEY_ADDR_MAX ||
-	    strlen(a) != len || (colon = strrchr(a, ':')) == NULL)
+	if (strlen(a) > STATE_HOSTKEY_ADDR_MAX ||
+	    (colon = strrchr(a, ':')) == NULL)
 		return 0;
 	hlen = (size_t)(colon - a);
 	if (hlen == 0 || colon[1] == '\0' || colon[1] == '0' ||
@@ -169,12 +170,12 @@ hostkey_check(json_t *o, const char *file, char **cause)
 		return -1;
 	}
 	json_object_foreach(keys, addr, v) {
-		if (!hostkey_addr_valid(addr, strlen(addr))) {
+		if (!hostkey_addr_valid(addr)) {
 			*cause = xasprintf("%s: keys: \"%.64s\": not HOST:PORT",
 			    file, addr);
 			return -1;
 		}
-		if (!state_hostkey_fp_valid(json_string_value(v))) {
+		if (!hostkey_fp_valid(json_string_value(v))) {
 			*cause = xasprintf("%s: keys.%s: expected a SHA256:... "
 			    "fingerprint", file, addr);
 			return -1;

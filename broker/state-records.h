@@ -33,7 +33,4 @@
 json_t	*state_record_check(const char *kind, const char *name,
 	    const char *buf, size_t len, const char *file, char **cause);
 
-/* "SHA256:" and 1 to 92 base64 characters, as ssh-keygen -l prints. */
-int	 state_hostkey_fp_valid(const char *fp);
-
 #endif
